@@ -1,0 +1,1 @@
+"""Assessment service: engagements and the needs assessment (write side)."""

@@ -1,0 +1,1 @@
+"""HTTP edge of the assessment service: marshmallow schemas and blueprints."""

@@ -1,0 +1,32 @@
+"""Use cases of the assessment service: load, decide, save."""
+
+from __future__ import annotations
+
+from services.assessment.domain.engagement import Engagement, OpenEngagement
+from shared.auth.tokens import Principal
+from shared.domain.errors import Forbidden
+from shared.events.envelope import EventContext
+from shared.eventstore.port import EventStore
+from shared.eventstore.repository import Repository
+
+TENANT_READERS = ("admin", "hr", "auditor")
+
+
+def engagements(store: EventStore) -> Repository[Engagement]:
+    """The engagement repository over a store."""
+    return Repository(store, Engagement)
+
+
+def open_engagement(store: EventStore, command: OpenEngagement, ctx: EventContext) -> Engagement:
+    """Open a new engagement and store EngagementOpened."""
+    engagement = Engagement.open(command)
+    engagements(store).save(engagement, ctx, expected_version=0)
+    return engagement
+
+
+def engagement_for(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:
+    """The engagement as the caller may see it: tenant readers, or its participants."""
+    engagement = engagements(store).get(caller.tenant, Engagement.stream_for(engagement_id))
+    if not caller.has_any(*TENANT_READERS) and caller.subject not in engagement.participant_ids():
+        raise Forbidden("only the engagement's participants may see it")
+    return engagement

@@ -1,0 +1,1 @@
+"""Assessment domain: aggregates, events and decisions. Standard library only."""

@@ -1,0 +1,1 @@
+"""KPI service: KPI alignment, results management, coaching sessions (write side)."""

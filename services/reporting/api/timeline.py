@@ -1,0 +1,76 @@
+"""GET /engagements/{id}/timeline: the engagement's events in order, paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.reporting.projections.engagements import EngagementProjection
+from services.reporting.projections.timeline import TimelineProjection
+from shared.domain.errors import Forbidden, NotFound
+from shared.web.app_factory import resources
+from shared.web.auth import current_principal, requires
+
+blp = Blueprint("timeline", __name__, url_prefix="/engagements", description="Timelines")
+
+TENANT_READERS = ("admin", "hr", "auditor")
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class TimelineEntrySchema(Schema):
+    id = fields.String(attribute="_id")
+    time = fields.String()
+    event = fields.String()
+    type = fields.String()
+    line = fields.String()
+    actor = fields.String()
+    reason = fields.String()
+    stream_id = fields.String()
+    stream_version = fields.Integer()
+    correlation_id = fields.String()
+    hash = fields.String()
+
+
+class TimelineSchema(Schema):
+    engagement_id = fields.String()
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+    entries = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+def visible_engagement(engagement_id: str) -> dict[str, Any]:
+    """The engagement's directory entry, if the caller may read it (else 404 or 403)."""
+    caller = current_principal()
+    engagement = EngagementProjection(resources().database).find(caller.tenant, engagement_id)
+    if engagement is None:
+        raise NotFound(f"engagement {engagement_id} not found")
+    participants = {engagement[role]["id"] for role in ("executive", "coach", "manager")}
+    if not caller.has_any(*TENANT_READERS) and caller.subject not in participants:
+        raise Forbidden("only the engagement's participants, HR and auditors may read it")
+    return engagement
+
+
+@blp.route("/<string:engagement_id>/timeline")
+class Timeline(MethodView):
+    @requires()
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, TimelineSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
+        """Every event of the engagement, oldest first, one readable line each."""
+        visible_engagement(engagement_id)
+        entries, total = TimelineProjection(resources().database).page(
+            current_principal().tenant, engagement_id, args["limit"], args["offset"]
+        )
+        return {"engagement_id": engagement_id, "total": total, "entries": entries, **args}

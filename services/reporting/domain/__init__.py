@@ -1,0 +1,1 @@
+"""Reporting domain: how events read to a person. Standard library only."""

@@ -1,0 +1,40 @@
+"""One short human-readable line per event, for the engagement timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Describe = Callable[[Mapping[str, Any]], str]
+
+
+def _name(person: Any) -> str:
+    return str(person.get("name") or person.get("id")) if isinstance(person, Mapping) else "?"
+
+
+def _engagement_opened(data: Mapping[str, Any]) -> str:
+    return (
+        f"Engagement '{data.get('programme')}' opened for {_name(data.get('executive'))}"
+        f" with coach {_name(data.get('coach'))} and manager {_name(data.get('manager'))},"
+        f" starting {data.get('start_date')}"
+    )
+
+
+LINES: dict[str, Describe] = {
+    "EngagementOpened": _engagement_opened,
+}
+
+
+def event_name(event_type: str) -> str:
+    """The bare event name of a CloudEvents type (mastery.kpi.TargetChanged.v1 -> TargetChanged)."""
+    parts = event_type.split(".")
+    return parts[-2] if len(parts) >= 2 else event_type
+
+
+def describe(envelope: Mapping[str, Any]) -> str:
+    """The timeline line of an event, with its reason when it carries one."""
+    name = event_name(str(envelope.get("type", "")))
+    describe_data = LINES.get(name)
+    line = describe_data(envelope.get("data") or {}) if describe_data else f"{name} recorded"
+    reason = envelope.get("reason")
+    return f"{line}: {reason}" if reason else line

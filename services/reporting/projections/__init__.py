@@ -1,0 +1,1 @@
+"""Projections: idempotent consumers turning events into read-model documents."""

@@ -1,0 +1,48 @@
+"""Engagement directory: who takes part in each engagement (used for access checks too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from services.reporting.domain.timeline_lines import event_name
+
+COLLECTION = "engagements"
+
+
+class EngagementProjection:
+    """One document per engagement: tenant, participants, phase, last applied version."""
+
+    def __init__(self, database: Database[Any]) -> None:
+        self._engagements = database[COLLECTION]
+
+    def setup(self) -> None:
+        """Indexes for the queries that read this model."""
+        self._engagements.create_index([("tenant", ASCENDING), ("manager.id", ASCENDING)])
+        self._engagements.create_index([("tenant", ASCENDING), ("coach.id", ASCENDING)])
+        self._engagements.create_index([("tenant", ASCENDING), ("executive.id", ASCENDING)])
+
+    def handle(self, envelope: dict[str, Any]) -> None:
+        """Apply one event; replays leave the document as it was."""
+        if event_name(envelope["type"]) != "EngagementOpened":
+            return
+        data = envelope["data"]
+        document = {
+            "tenant": envelope["tenant"],
+            "executive": data["executive"],
+            "coach": data["coach"],
+            "manager": data["manager"],
+            "programme": data["programme"],
+            "start_date": data["start_date"],
+            "phase": "needs_assessment",
+            "opened_at": envelope["time"],
+        }
+        self._engagements.update_one(
+            {"_id": data["engagement_id"]}, {"$setOnInsert": document}, upsert=True
+        )
+
+    def find(self, tenant: str, engagement_id: str) -> dict[str, Any] | None:
+        """The engagement of this tenant, or None."""
+        return self._engagements.find_one({"_id": engagement_id, "tenant": tenant})

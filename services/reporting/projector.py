@@ -1,0 +1,41 @@
+"""The reporting worker's handler: check the envelope, then feed every projection."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pymongo.database import Database
+
+from services.reporting.projections.engagements import EngagementProjection
+from services.reporting.projections.timeline import TimelineProjection
+from shared.events.envelope import missing_attributes
+
+
+class Projection(Protocol):
+    """An idempotent read-model writer."""
+
+    def setup(self) -> None: ...
+
+    def handle(self, envelope: dict[str, Any]) -> None: ...
+
+
+class Projector:
+    """Applies each event to every projection; a malformed envelope is refused (dead-letter)."""
+
+    def __init__(self, database: Database[Any]) -> None:
+        self.projections: list[Projection] = [
+            EngagementProjection(database),
+            TimelineProjection(database),
+        ]
+
+    def setup(self) -> None:
+        """Create every projection's indexes."""
+        for projection in self.projections:
+            projection.setup()
+
+    def __call__(self, envelope: dict[str, Any]) -> None:
+        missing = missing_attributes(envelope)
+        if missing:
+            raise ValueError(f"not an event envelope: lacks {', '.join(missing)}")
+        for projection in self.projections:
+            projection.handle(envelope)

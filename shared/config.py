@@ -1,0 +1,74 @@
+"""Configuration read from the environment once, into a frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Everything a service process needs; defaults suit a local run."""
+
+    service: str
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    mongo_db: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "mastery"
+    topic_partitions: int = 3
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "mastery-ledger-dev"
+    jwt_audience: str = "mastery-ledger"
+    jwks_url: str = ""
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    relay_poll_seconds: float = 0.05
+    consumer_group: str = ""
+    consumer_max_attempts: int = 3
+
+    @property
+    def database(self) -> str:
+        """The MongoDB database this service owns."""
+        return self.mongo_db or f"mastery_{self.service}"
+
+    @property
+    def group_id(self) -> str:
+        """The Kafka consumer group of this service's worker."""
+        return self.consumer_group or f"{self.topic_prefix}.{self.service}"
+
+    def topic(self, context: str) -> str:
+        """The event topic of a bounded context (assessment, kpi)."""
+        return f"{self.topic_prefix}.{context}.events"
+
+    def dead_letter_topic(self, context: str) -> str:
+        """Where this service parks messages from a context's topic it cannot handle."""
+        return f"{self.topic(context)}.dlt"
+
+    @classmethod
+    def from_env(
+        cls, service: str, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> ServiceConfig:
+        """Read ML_* / well-known variables; explicit overrides win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {"service": service}
+        aliases = {"mongo_uri": "MONGO_URI", "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS"}
+        for f in fields(cls):
+            if f.name == "service":
+                continue
+            name = aliases.get(f.name, f"ML_{f.name.upper()}")
+            raw = env.get(f"ML_{service.upper()}_{f.name.upper()}", env.get(name))
+            if raw is not None:
+                values[f.name] = _coerce(raw, type(f.default))
+        return replace(cls(**values), **overrides)
+
+
+def _coerce(raw: str, kind: type) -> Any:
+    if kind is int:
+        return int(raw)
+    if kind is float:
+        return float(raw)
+    return raw

@@ -1,0 +1,1 @@
+"""Building blocks for domain code: standard library only, no infrastructure."""

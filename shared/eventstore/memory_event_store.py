@@ -1,0 +1,45 @@
+"""In-memory event store: the fake for unit tests, held to the same contract."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore
+
+
+class MemoryEventStore(EventStore):
+    """Keeps commits in a list, guarded by a lock."""
+
+    def __init__(self) -> None:
+        self._commits: list[Commit] = []
+        self._published: set[str] = set()
+        self._lock = threading.Lock()
+
+    def append(self, commit: Commit) -> None:
+        with self._lock:
+            current = self._version(commit.stream_id)
+            if commit.start != current:
+                raise ConcurrencyConflict(
+                    f"stream {commit.stream_id} is at version {current}, not {commit.start}"
+                )
+            self._commits.append(commit)
+
+    def load(self, stream_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [e for c in self._commits if c.stream_id == stream_id for e in c.events]
+
+    def version(self, stream_id: str) -> int:
+        with self._lock:
+            return self._version(stream_id)
+
+    def unpublished(self, limit: int = 100) -> list[Commit]:
+        with self._lock:
+            return [c for c in self._commits if c.id not in self._published][:limit]
+
+    def mark_published(self, commit_ids: list[str]) -> None:
+        with self._lock:
+            self._published.update(commit_ids)
+
+    def _version(self, stream_id: str) -> int:
+        return max((c.end for c in self._commits if c.stream_id == stream_id), default=0)

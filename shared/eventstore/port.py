@@ -1,0 +1,69 @@
+"""The event store port: append-only streams of commits with optimistic concurrency."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.domain.errors import ConcurrencyConflict
+
+__all__ = ["Commit", "ConcurrencyConflict", "EventStore"]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The events of one command on one stream, stored all-or-nothing.
+
+    `start` is the stream version before the commit (the writer's expected
+    version); its events carry versions start+1 .. start+len(events).
+    """
+
+    stream_id: str
+    tenant: str
+    subject: str
+    start: int
+    events: tuple[dict[str, Any], ...]
+    commit_id: str = field(default="")
+
+    @property
+    def end(self) -> int:
+        """The stream version after this commit."""
+        return self.start + len(self.events)
+
+    @property
+    def id(self) -> str:
+        """Stable identity: the stream and its start version."""
+        return self.commit_id or f"{self.stream_id}:{self.start:012d}"
+
+
+class EventStore(abc.ABC):
+    """Contract (tests/integration/test_event_store_contract.py holds every adapter to it):
+
+    - `append` stores a commit whole or not at all. It raises ConcurrencyConflict
+      unless `commit.start` equals the stream's current version; of concurrent
+      writers with the same expected version exactly one succeeds.
+    - `load` returns a stream's events in version order ([] for an unknown stream).
+    - Every appended commit is returned by `unpublished` (oldest first, each
+      stream in version order) until `mark_published` names it.
+    """
+
+    @abc.abstractmethod
+    def append(self, commit: Commit) -> None:
+        """Store the commit if the stream is still at `commit.start`."""
+
+    @abc.abstractmethod
+    def load(self, stream_id: str) -> list[dict[str, Any]]:
+        """All events of one stream, oldest first."""
+
+    @abc.abstractmethod
+    def version(self, stream_id: str) -> int:
+        """The stream's current version (0 for an unknown stream)."""
+
+    @abc.abstractmethod
+    def unpublished(self, limit: int = 100) -> list[Commit]:
+        """Commits not yet published, oldest first."""
+
+    @abc.abstractmethod
+    def mark_published(self, commit_ids: list[str]) -> None:
+        """Record that these commits reached the broker."""

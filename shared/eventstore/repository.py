@@ -1,0 +1,71 @@
+"""Load aggregates from their streams and save their new events as one commit."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from shared.domain.aggregate import Aggregate
+from shared.domain.errors import ConcurrencyConflict, NotFound
+from shared.events import catalogue
+from shared.events.envelope import EventContext, seal
+from shared.eventstore.port import Commit, EventStore
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Repository(Generic[A]):
+    """Event-sourced persistence of one aggregate type, scoped by tenant."""
+
+    def __init__(self, store: EventStore, aggregate_type: type[A]) -> None:
+        self._store = store
+        self._type = aggregate_type
+
+    def get(self, tenant: str, stream_id: str) -> A:
+        """The aggregate as its events leave it; NotFound for another tenant's or no stream."""
+        events = self._store.load(stream_id)
+        if not events or events[0]["tenant"] != tenant:
+            raise NotFound(f"{stream_id} not found")
+        return self._type.replay(stream_id, events)
+
+    def save(
+        self, aggregate: A, ctx: EventContext, expected_version: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Seal, validate and append the pending events as one commit; returns the envelopes.
+
+        `expected_version` is the version the caller last saw (e.g. from If-Match);
+        a stream that has moved on since is a ConcurrencyConflict, never a lost update.
+        """
+        if expected_version is not None and expected_version != aggregate.version:
+            raise ConcurrencyConflict(
+                f"{aggregate.stream_id} is at version {aggregate.version}, not {expected_version}"
+            )
+        if not aggregate.pending:
+            return []
+        envelopes = self._seal(aggregate, ctx)
+        commit = Commit(
+            aggregate.stream_id, ctx.tenant, aggregate.subject, aggregate.version, tuple(envelopes)
+        )
+        self._store.append(commit)
+        aggregate.pending.clear()
+        aggregate.version, aggregate.last_hash = commit.end, envelopes[-1]["hash"]
+        return envelopes
+
+    def _seal(self, aggregate: A, ctx: EventContext) -> list[dict[str, Any]]:
+        envelopes: list[dict[str, Any]] = []
+        prev_hash = aggregate.last_hash
+        for offset, event in enumerate(aggregate.pending, start=1):
+            envelope = seal(
+                context=aggregate.CONTEXT,
+                name=event.NAME,
+                version=event.VERSION,
+                data=event.to_data(),
+                subject=aggregate.subject,
+                stream_id=aggregate.stream_id,
+                stream_version=aggregate.version + offset,
+                prev_hash=prev_hash,
+                ctx=ctx,
+            )
+            catalogue.validate(envelope)
+            envelopes.append(envelope)
+            prev_hash = envelope["hash"]
+        return envelopes

@@ -1,0 +1,1 @@
+"""Kafka plumbing: topics, the outbox relay and the consumer runner."""

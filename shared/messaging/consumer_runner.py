@@ -1,0 +1,144 @@
+"""Consumer runner: poll -> handle -> write -> commit, with retries and a dead-letter topic.
+
+Offsets are committed only after the handler's write, so a crash redelivers;
+handlers are idempotent, so redelivery changes nothing. A message that still
+fails after `max_attempts` goes to `<topic>.dlt` with the error, and the
+consumer carries on. Transient infrastructure errors (the database is down)
+are retried without limit instead: such a message is not poison.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from shared.messaging.kafka_publisher import decode
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+
+
+class DeadLetters(Protocol):
+    """Parks a message that cannot be handled, with the error; returns once stored."""
+
+    def park(self, record: Any, error: BaseException, attempts: int) -> None: ...
+
+
+class KafkaDeadLetters:
+    """Writes parked messages to `<source topic>.dlt`, keeping key, value and headers."""
+
+    def __init__(self, bootstrap_servers: str, group_id: str) -> None:
+        self._group = group_id
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers, acks="all", client_id=f"{group_id}.dlt"
+        )
+
+    def park(self, record: Any, error: BaseException, attempts: int) -> None:
+        headers = [
+            *(record.headers or []),
+            ("dlt.error", f"{type(error).__name__}: {error}".encode()[:4000]),
+            ("dlt.trace", "".join(traceback.format_exception(error)).encode()[-8000:]),
+            ("dlt.source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("dlt.group", self._group.encode()),
+            ("dlt.attempts", str(attempts).encode()),
+            ("dlt.time", datetime.now(UTC).isoformat().encode()),
+        ]
+        future = self._producer.send(
+            f"{record.topic}.dlt", key=record.key, value=record.value, headers=headers
+        )
+        future.get(timeout=30)
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        self._producer.close()
+
+
+class ConsumerRunner:
+    """Runs one handler over a subscribed consumer until stopped."""
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        handler: Handler,
+        dead_letters: DeadLetters,
+        *,
+        max_attempts: int = 3,
+        is_transient: Callable[[BaseException], bool] = lambda _: False,
+        retry_seconds: float = 0.2,
+    ) -> None:
+        self._consumer = consumer
+        self._handler = handler
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._is_transient = is_transient
+        self._retry_seconds = retry_seconds
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll and handle until `stop` is set, then commit what was handled and close."""
+        try:
+            while not stop.is_set():
+                self.poll_once(stop)
+        finally:
+            self._consumer.close(autocommit=False)
+
+    def poll_once(self, stop: threading.Event) -> int:
+        """Handle one polled batch and commit its offsets; returns messages handled."""
+        batch = self._consumer.poll(timeout_ms=200)
+        done: dict[TopicPartition, OffsetAndMetadata] = {}
+        handled = 0
+        try:
+            for partition, records in batch.items():
+                for record in records:
+                    if not self._handle(record, stop):
+                        raise _Stopping
+                    done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+                    handled += 1
+        except _Stopping:
+            pass  # what was not handled is redelivered after the restart
+        except Exception:
+            log.exception("consumer batch failed; rewinding to redeliver")
+            self._rewind(batch, done)
+        if done:
+            self._consumer.commit(done)
+        return handled
+
+    def _handle(self, record: Any, stop: threading.Event) -> bool:
+        attempts = 0
+        while True:
+            try:
+                self._handler(decode(record.value))
+                return True
+            except Exception as exc:
+                if self._is_transient(exc):
+                    log.warning("transient failure; retrying", extra={"error": str(exc)})
+                    if stop.wait(self._retry_seconds):
+                        return False
+                    continue
+                attempts += 1
+                if attempts >= self._max_attempts:
+                    self._park(record, exc, attempts)
+                    return True
+
+    def _park(self, record: Any, error: BaseException, attempts: int) -> None:
+        log.error(
+            "message dead-lettered",
+            extra={"topic": record.topic, "offset": record.offset, "error": str(error)},
+        )
+        self._dead_letters.park(record, error, attempts)
+
+    def _rewind(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
+        for partition, records in batch.items():
+            committed = done.get(partition)
+            self._consumer.seek(partition, committed.offset if committed else records[0].offset)
+
+
+class _Stopping(Exception):
+    """Raised inside a batch when a stop request interrupts a retry."""

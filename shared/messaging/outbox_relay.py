@@ -1,0 +1,57 @@
+"""Outbox relay: publishes stored, unpublished commits to Kafka, then marks them.
+
+At-least-once: a crash after publishing and before marking publishes the same
+events again; consumers drop them by event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from shared.eventstore.port import EventStore
+
+log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    """Sends (key, envelope) pairs to a topic in order; returns once all are acknowledged."""
+
+    def publish(self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]]) -> None: ...
+
+
+class OutboxRelay:
+    """Moves one event store's commits onto its context's topic, in stream order."""
+
+    def __init__(
+        self, store: EventStore, publisher: Publisher, topic: str, batch_size: int = 200
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._topic = topic
+        self._batch_size = batch_size
+
+    def run_once(self) -> int:
+        """Publish one batch of commits and mark it; returns how many events went out."""
+        commits = self._store.unpublished(self._batch_size)
+        if not commits:
+            return 0
+        messages = [(c.subject, event) for c in commits for event in c.events]
+        self._publisher.publish(self._topic, messages)
+        self._store.mark_published([c.id for c in commits])
+        return len(messages)
+
+    def run(self, stop: threading.Event, poll_seconds: float = 0.05) -> None:
+        """Relay until `stop` is set; errors are logged and retried with backoff."""
+        backoff = poll_seconds
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                backoff = poll_seconds
+            except Exception:
+                log.exception("outbox relay failed; retrying", extra={"topic": self._topic})
+                sent, backoff = 0, min(backoff * 2 or 0.1, 5.0)
+            if not sent:
+                stop.wait(backoff)

@@ -1,0 +1,48 @@
+"""The topics of the system: one per bounded context plus its dead-letter topic."""
+
+from __future__ import annotations
+
+import logging
+
+from kafka.admin import KafkaAdminClient
+from kafka.errors import TopicAlreadyExistsError
+
+from shared.config import ServiceConfig
+
+log = logging.getLogger(__name__)
+
+CONTEXTS = ("assessment", "kpi")
+RETAINED_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+
+
+def all_topics(config: ServiceConfig) -> list[str]:
+    """Every event topic and every dead-letter topic."""
+    events = [config.topic(c) for c in CONTEXTS]
+    return events + [config.dead_letter_topic(c) for c in CONTEXTS]
+
+
+def ensure_topics(config: ServiceConfig, admin: KafkaAdminClient | None = None) -> list[str]:
+    """Create missing topics (several partitions, retained forever); returns those created."""
+    own = admin is None
+    admin = admin or KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers)
+    try:
+        missing = sorted(set(all_topics(config)) - set(admin.list_topics()))
+        spec = {
+            "num_partitions": config.topic_partitions,
+            "replication_factor": 1 if _single_broker(admin) else 3,
+            "configs": RETAINED_FOREVER,
+        }
+        for topic in missing:
+            try:
+                admin.create_topics({topic: spec}, wait_for_metadata=True)
+                log.info("topic created", extra={"topic": topic})
+            except TopicAlreadyExistsError:
+                pass  # another worker created it first
+        return missing
+    finally:
+        if own:
+            admin.close()
+
+
+def _single_broker(admin: KafkaAdminClient) -> bool:
+    return len(admin.describe_cluster().get("brokers", [])) < 3

@@ -1,0 +1,80 @@
+"""Per-process connections, created on first use (after gunicorn forks), never at import."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kafka.admin import KafkaAdminClient
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from shared.config import ServiceConfig
+from shared.eventstore.mongo_event_store import MongoEventStore
+from shared.eventstore.port import EventStore
+
+
+def mongo_client(uri: str) -> MongoClient[Any]:
+    """A MongoDB (or FerretDB) client with fail-fast timeouts."""
+    return MongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, appname="ml"
+    )
+
+
+class Resources:
+    """Lazily opened MongoDB database and Kafka admin client of one process."""
+
+    def __init__(self, config: ServiceConfig, event_store: EventStore | None = None) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._mongo: MongoClient[Any] | None = None
+        self._admin: KafkaAdminClient | None = None
+        self._store: EventStore | None = event_store
+
+    @property
+    def database(self) -> Database[Any]:
+        """The service's own database."""
+        with self._lock:
+            if self._mongo is None:
+                self._mongo = mongo_client(self.config.mongo_uri)
+            return self._mongo[self.config.database]
+
+    @property
+    def event_store(self) -> EventStore:
+        """The service's event store, its indexes ensured once per process."""
+        if self._store is None:
+            store = MongoEventStore(self.database)
+            store.setup()
+            self._store = store
+        return self._store
+
+    def ping_mongo(self) -> None:
+        """Raise unless MongoDB answers."""
+        self.database.command("ping")
+
+    def ping_kafka(self) -> None:
+        """Raise unless the Kafka cluster answers a metadata request."""
+        with self._lock:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self.config.kafka_bootstrap_servers,
+                    bootstrap_timeout_ms=3000,
+                    request_timeout_ms=3000,
+                )
+            admin = self._admin
+        try:
+            admin.describe_cluster()
+        except Exception:
+            with self._lock:
+                self._admin = None
+            admin.close()
+            raise
+
+    def close(self) -> None:
+        """Close whatever was opened."""
+        with self._lock:
+            if self._mongo is not None:
+                self._mongo.close()
+            if self._admin is not None:
+                self._admin.close()
+            self._mongo, self._admin, self._store = None, None, None

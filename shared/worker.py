@@ -1,0 +1,99 @@
+"""Worker processes: their loops (outbox relay, consumers) in threads until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+
+from kafka import KafkaConsumer
+from pymongo.errors import ConnectionFailure
+
+from shared.config import ServiceConfig
+from shared.logs import configure_logging
+from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadLetters
+from shared.messaging.kafka_publisher import KafkaPublisher
+from shared.messaging.outbox_relay import OutboxRelay
+from shared.messaging.topics import ensure_topics
+from shared.resources import Resources
+
+log = logging.getLogger(__name__)
+
+Loop = Callable[[threading.Event], None]
+
+
+def run_loops(name: str, loops: Sequence[Loop], stop: threading.Event | None = None) -> int:
+    """Start each loop in a thread; stop all on a signal or when one dies. Exit code returned."""
+    stop = stop or threading.Event()
+    failed = threading.Event()
+
+    def guard(loop: Loop) -> None:
+        try:
+            loop(stop)
+        except Exception:
+            log.exception("worker loop crashed", extra={"worker": name})
+            failed.set()
+            stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    threads = [
+        threading.Thread(target=guard, args=(loop,), name=f"{name}-{i}")
+        for i, loop in enumerate(loops)
+    ]
+    for thread in threads:
+        thread.start()
+    log.info("worker started", extra={"worker": name, "loops": len(loops)})
+    while any(t.is_alive() for t in threads):
+        stop.wait(0.5)
+        if stop.is_set():
+            for thread in threads:
+                thread.join()
+    log.info("worker stopped", extra={"worker": name})
+    return 1 if failed.is_set() else 0
+
+
+def relay_loop(resources: Resources, context: str) -> Loop:
+    """The outbox relay of a write service, publishing to its context's topic."""
+    config = resources.config
+    relay = OutboxRelay(
+        resources.event_store, KafkaPublisher(config.kafka_bootstrap_servers), config.topic(context)
+    )
+    return lambda stop: relay.run(stop, config.relay_poll_seconds)
+
+
+def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handler) -> Loop:
+    """A consumer of the contexts' topics in this service's group, feeding `handler`."""
+    config = resources.config
+    consumer = KafkaConsumer(
+        *[config.topic(c) for c in contexts],
+        bootstrap_servers=config.kafka_bootstrap_servers,
+        group_id=config.group_id,
+        client_id=config.group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+    )
+    runner = ConsumerRunner(
+        consumer,
+        handler,
+        KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
+        max_attempts=config.consumer_max_attempts,
+        is_transient=lambda exc: isinstance(exc, ConnectionFailure),
+    )
+    return runner.run
+
+
+def main_for(service: str, loops_of: Callable[[Resources], Sequence[Loop]]) -> None:
+    """Entry point of `python -m services.<service>.worker`: topics, loops, exit code."""
+    config = ServiceConfig.from_env(service)
+    configure_logging(config.log_level)
+    ensure_topics(config)
+    resources = Resources(config)
+    try:
+        code = run_loops(f"{service}-worker", loops_of(resources))
+    finally:
+        resources.close()
+    raise SystemExit(code)

@@ -1,0 +1,166 @@
+"""The HTTP edge of the assessment service, over Flask's test client and the in-memory store."""
+
+import pytest
+
+from shared.auth.tokens import mint
+from shared.config import ServiceConfig
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.resources import Resources
+
+from services.assessment.app import create_app
+
+CONFIG = ServiceConfig.from_env("assessment", env={}, max_body_bytes=4096)
+BODY = {
+    "executive": {"id": "x1", "name": "Alex"},
+    "manager": {"id": "m1", "name": "Dana"},
+    "programme": "Personal mastery",
+    "start_date": "2026-01-05",
+}
+
+
+def bearer(subject="c1", tenant="acme", roles=("coach",), secret=CONFIG.jwt_secret) -> dict:
+    token = mint(
+        secret,
+        subject=subject,
+        tenant=tenant,
+        roles=list(roles),
+        issuer=CONFIG.jwt_issuer,
+        audience=CONFIG.jwt_audience,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def store():
+    return MemoryEventStore()
+
+
+@pytest.fixture
+def client(store):
+    return create_app(CONFIG, Resources(CONFIG, event_store=store)).test_client()
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["type"].endswith(code)
+    assert body["correlation_id"]
+    return body
+
+
+def test_coach_opens_an_engagement_and_reads_it_back(client, store):
+    created = client.post("/engagements", json=BODY, headers=bearer())
+    assert created.status_code == 201, created.get_json()
+    engagement = created.get_json()
+    assert engagement["coach"]["id"] == "c1" and engagement["organisation"] == "acme"
+    assert engagement["phase"] == "needs_assessment" and engagement["version"] == 1
+    assert created.headers["ETag"] == '"1"'
+    assert created.headers["Location"] == f"/engagements/{engagement['id']}"
+    read = client.get(created.headers["Location"], headers=bearer(subject="m1", roles=["manager"]))
+    assert read.status_code == 200 and read.get_json() == engagement
+    [event] = store.load(f"engagement-{engagement['id']}")
+    assert event["type"] == "mastery.assessment.EngagementOpened.v1"
+    assert event["correlationid"] == created.headers["X-Correlation-ID"]
+
+
+def test_given_correlation_id_is_carried_into_the_event(client, store):
+    headers = bearer() | {"X-Correlation-ID": "req-42"}
+    created = client.post("/engagements", json=BODY, headers=headers)
+    assert created.headers["X-Correlation-ID"] == "req-42"
+    [event] = store.load(f"engagement-{created.get_json()['id']}")
+    assert event["correlationid"] == "req-42" and event["actor"] == "c1"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nonsense"}, bearer(secret="another-secret" * 3)],
+    ids=["none", "garbage", "wrong-signature"],
+)
+def test_without_a_valid_token_it_is_401(client, store, headers):
+    body = assert_problem(
+        client.post("/engagements", json=BODY, headers=headers), 401, "unauthorized"
+    )
+    assert body["detail"]
+    assert store.unpublished() == []
+
+
+def test_without_the_role_it_is_403(client, store):
+    response = client.post("/engagements", json=BODY, headers=bearer(roles=["manager"]))
+    assert_problem(response, 403, "forbidden")
+    assert store.unpublished() == []
+
+
+def test_a_coach_cannot_open_for_another_coach(client, store):
+    body = BODY | {"coach": {"id": "c2", "name": "Other"}}
+    assert_problem(client.post("/engagements", json=body, headers=bearer()), 403, "forbidden")
+    assert store.unpublished() == []
+
+
+def test_another_tenant_sees_nothing(client):
+    created = client.post("/engagements", json=BODY, headers=bearer()).get_json()
+    other = bearer(subject="c1", tenant="globex", roles=["admin"])
+    assert_problem(client.get(f"/engagements/{created['id']}", headers=other), 404, "not-found")
+
+
+def test_an_outsider_of_the_same_tenant_is_forbidden(client):
+    created = client.post("/engagements", json=BODY, headers=bearer()).get_json()
+    outsider = bearer(subject="m9", roles=["manager"])
+    assert_problem(client.get(f"/engagements/{created['id']}", headers=outsider), 403, "forbidden")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (BODY | {"surprise": 1}, "surprise"),
+        (BODY | {"start_date": "next tuesday"}, "start_date"),
+        (BODY | {"programme": 7}, "programme"),
+        ({k: v for k, v in BODY.items() if k != "manager"}, "manager"),
+        (BODY | {"executive": {"id": "x1"}}, "executive"),
+    ],
+    ids=["unknown-field", "bad-date", "wrong-type", "missing", "nested"],
+)
+def test_invalid_body_is_422_per_field_and_stores_nothing(client, store, body, field):
+    problem = assert_problem(
+        client.post("/engagements", json=body, headers=bearer()), 422, "validation-error"
+    )
+    assert field in problem["errors"]
+    assert store.unpublished() == []
+
+
+def test_a_business_rule_breach_is_422(client, store):
+    body = BODY | {"manager": {"id": "x1", "name": "Alex"}}
+    assert_problem(client.post("/engagements", json=body, headers=bearer()), 422, "invalid-command")
+    assert store.unpublished() == []
+
+
+def test_malformed_json_is_400(client, store):
+    response = client.post(
+        "/engagements", data="{not json", content_type="application/json", headers=bearer()
+    )
+    assert_problem(response, 400, "bad-request")
+    assert store.unpublished() == []
+
+
+def test_non_json_body_is_415(client, store):
+    response = client.post("/engagements", data="a=b", content_type="text/plain", headers=bearer())
+    assert_problem(response, 415, "unsupported-media-type")
+
+
+def test_oversized_body_is_413(client, store):
+    body = BODY | {"programme": "x" * 5000}
+    response = client.post("/engagements", json=body, headers=bearer())
+    assert_problem(response, 413, "request-entity-too-large")
+    assert store.unpublished() == []
+
+
+def test_unknown_route_is_a_problem_too(client):
+    assert_problem(client.get("/nowhere"), 404, "not-found")
+
+
+def test_openapi_document_lists_the_routes(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/engagements", "/engagements/{engagement_id}", "/healthz", "/readyz"} <= set(
+        spec["paths"]
+    )
