@@ -17,6 +17,7 @@ class ServiceConfig:
     service: str
     mongo_uri: str = "mongodb://127.0.0.1:27017/"
     mongo_db: str = ""
+    db_prefix: str = "mastery"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = "mastery"
     topic_partitions: int = 3
@@ -33,7 +34,7 @@ class ServiceConfig:
     @property
     def database(self) -> str:
         """The MongoDB database this service owns."""
-        return self.mongo_db or f"mastery_{self.service}"
+        return self.mongo_db or f"{self.db_prefix}_{self.service}"
 
     @property
     def group_id(self) -> str:

@@ -8,8 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILES = sorted(
-    [*ROOT.glob("services/*/domain/**/*.py"), *ROOT.glob("shared/domain/**/*.py")]
-    + [ROOT / "shared/events/envelope.py"]
+    [
+        *ROOT.glob("services/*/domain/**/*.py"),
+        *ROOT.glob("shared/domain/**/*.py"),
+        ROOT / "shared/events/envelope.py",
+    ]
 )
 ALLOWED_PROJECT = ("shared.domain", "shared.events.envelope", "services.")
 

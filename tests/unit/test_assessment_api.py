@@ -2,12 +2,11 @@
 
 import pytest
 
+from services.assessment.app import create_app
 from shared.auth.tokens import mint
 from shared.config import ServiceConfig
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.resources import Resources
-
-from services.assessment.app import create_app
 
 CONFIG = ServiceConfig.from_env("assessment", env={}, max_body_bytes=4096)
 BODY = {

@@ -2,11 +2,6 @@ from datetime import date
 
 import pytest
 
-from shared.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
-from shared.events.envelope import EventContext, verify_chain
-from shared.eventstore.memory_event_store import MemoryEventStore
-from shared.eventstore.repository import Repository
-
 from services.assessment.domain.engagement import (
     Engagement,
     EngagementOpened,
@@ -14,6 +9,10 @@ from services.assessment.domain.engagement import (
     Person,
     Phase,
 )
+from shared.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
+from shared.events.envelope import EventContext, verify_chain
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.eventstore.repository import Repository
 
 CTX = EventContext(tenant="acme", actor="c1", correlation_id="corr")
 

@@ -1,0 +1,69 @@
+# Mastery Ledger: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+SUB ?= coach-1
+TENANT ?= acme
+ROLES ?= coach
+NAME ?=
+
+.PHONY: help install run stop status test test-unit test-integration test-e2e lint format \
+        token infra-up infra-down test-down clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+run: $(STAMP)  ## start Kafka, the Mongo-wire server, three APIs and three workers (dev profile)
+	$(PY) deploy/local/stack.py up --profile dev
+
+stop:  ## stop everything `make run` started (data is kept)
+	$(PY) deploy/local/stack.py down --profile dev
+
+status:  ## what is running
+	$(PY) deploy/local/stack.py status --profile dev
+
+token: $(STAMP)  ## print a dev token: make token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey'
+	@$(PY) -m shared.cli.mint_token --sub '$(SUB)' --tenant '$(TENANT)' --roles '$(ROLES)' --name '$(NAME)'
+
+test: lint  ## lint, then every tier (unit, integration, e2e) on the real test infrastructure
+	$(PY) -m pytest
+
+test-unit: $(STAMP)  ## unit tier: pure logic, no I/O
+	$(PY) -m pytest -m unit
+
+test-integration: $(STAMP)  ## integration tier: real Kafka and Mongo-wire server
+	$(PY) -m pytest -m integration
+
+test-e2e: $(STAMP)  ## end-to-end tier: the services as processes over HTTP and Kafka
+	$(PY) -m pytest -m e2e
+
+lint: $(STAMP)  ## ruff (lint and format check) and mypy
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+infra-up: $(STAMP)  ## only the dev infrastructure (Kafka, Mongo-wire server)
+	$(PY) deploy/local/infra.py up --profile dev
+
+infra-down:  ## stop the dev infrastructure
+	$(PY) deploy/local/infra.py down --profile dev
+
+test-down:  ## stop the test profile's processes and infrastructure
+	$(PY) deploy/local/stack.py down --profile test
+
+clean: stop test-down  ## stop everything and remove local state (keeps the download caches)
+	rm -rf .local

@@ -1,0 +1,104 @@
+"""One contract, two adapters: the in-memory fake and MongoDB-wire (FerretDB or mongod)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.eventstore.mongo_event_store import MongoEventStore
+from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore
+
+
+@pytest.fixture(params=["memory", "mongo"])
+def store(request) -> EventStore:
+    if request.param == "memory":
+        return MemoryEventStore()
+    mongo = MongoEventStore(request.getfixturevalue("mongo_db"))
+    mongo.setup()
+    return mongo
+
+
+def events(stream: str, start: int, count: int) -> tuple[dict, ...]:
+    return tuple(
+        {"id": f"{stream}-{v}", "streamversion": v, "data": {"v": v}}
+        for v in range(start + 1, start + count + 1)
+    )
+
+
+def commit(stream: str, start: int, count: int = 1) -> Commit:
+    return Commit(stream, "acme", f"subject-{stream}", start, events(stream, start, count))
+
+
+def test_appended_events_load_in_version_order(store):
+    store.append(commit("s1", 0, 2))
+    store.append(commit("s1", 2, 3))
+    assert [e["streamversion"] for e in store.load("s1")] == [1, 2, 3, 4, 5]
+    assert store.version("s1") == 5
+
+
+def test_unknown_stream_is_empty_at_version_zero(store):
+    assert store.load("nope") == [] and store.version("nope") == 0
+
+
+def test_stale_expected_version_conflicts_and_stores_nothing(store):
+    store.append(commit("s1", 0, 2))
+    with pytest.raises(ConcurrencyConflict):
+        store.append(commit("s1", 0))
+    with pytest.raises(ConcurrencyConflict):
+        store.append(commit("s1", 1))  # inside the first commit
+    with pytest.raises(ConcurrencyConflict):
+        store.append(commit("s1", 5))  # beyond the head
+    assert store.version("s1") == 2 and len(store.load("s1")) == 2
+
+
+def test_streams_are_independent(store):
+    store.append(commit("s1", 0))
+    store.append(commit("s2", 0))
+    assert [e["id"] for e in store.load("s2")] == ["s2-1"]
+
+
+def test_concurrent_writers_at_the_same_version_exactly_one_wins(store):
+    store.append(commit("s1", 0))
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            store.append(Commit("s1", "acme", "x", 1, ({"id": f"w{n}", "streamversion": 2},)))
+            outcomes.append("won")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
+    assert store.version("s1") == 2 and len(store.load("s1")) == 2
+
+
+def test_unpublished_commits_until_marked(store):
+    store.append(commit("s1", 0, 2))
+    store.append(commit("s2", 0))
+    store.append(commit("s1", 2))
+    pending = store.unpublished()
+    assert [(c.stream_id, c.start) for c in pending if c.stream_id == "s1"] == [
+        ("s1", 0),
+        ("s1", 2),
+    ]
+    assert {c.subject for c in pending} == {"subject-s1", "subject-s2"}
+    assert pending[0].events == events("s1", 0, 2)
+    store.mark_published([pending[0].id])
+    assert [c.id for c in store.unpublished()] == [c.id for c in pending[1:]]
+    store.mark_published([c.id for c in pending])
+    assert store.unpublished() == []
+
+
+def test_unpublished_respects_the_limit(store):
+    for start in range(5):
+        store.append(commit("s1", start))
+    assert [c.start for c in store.unpublished(limit=3)] == [0, 1, 2]
