@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.assessment.domain.engagement import Engagement, OpenEngagement
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden
+from shared.domain.errors import Forbidden, PreconditionFailed
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
@@ -29,4 +31,26 @@ def engagement_for(store: EventStore, caller: Principal, engagement_id: str) -> 
     engagement = engagements(store).get(caller.tenant, Engagement.stream_for(engagement_id))
     if not caller.has_any(*TENANT_READERS) and caller.subject not in engagement.participant_ids():
         raise Forbidden("only the engagement's participants may see it")
+    return engagement
+
+
+def change_engagement(
+    store: EventStore,
+    caller: Principal,
+    engagement_id: str,
+    act: Callable[[Engagement], None],
+    ctx: EventContext,
+    if_match: int | None = None,
+) -> Engagement:
+    """Load, let the engagement's coach (or an admin) act on it, and save the new events."""
+    engagement = engagement_for(store, caller, engagement_id)
+    if not caller.has_any("admin") and caller.subject != engagement.coach.id:
+        raise Forbidden("only the engagement's coach or an admin may change it")
+    if if_match is not None and if_match != engagement.version:
+        raise PreconditionFailed(
+            f"the engagement is at version {engagement.version}, not {if_match}"
+        )
+    loaded_version = engagement.version
+    act(engagement)
+    engagements(store).save(engagement, ctx, expected_version=loaded_version)
     return engagement

@@ -17,10 +17,18 @@ class DomainEvent:
 
     NAME: ClassVar[str]
     VERSION: ClassVar[int] = 1
+    # Fields kept in the owning service's store only: never published, outside the hash chain.
+    PRIVATE: ClassVar[tuple[str, ...]] = ()
 
     def to_data(self) -> dict[str, Any]:
-        """The event's payload as JSON-ready data."""
+        """The event's payload as JSON-ready data (private fields included)."""
         return _to_data(self)
+
+    def split_data(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(published data, private data) of the event."""
+        data = self.to_data()
+        private = {k: data.pop(k) for k in self.PRIVATE}
+        return data, private
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
@@ -96,7 +104,7 @@ class Aggregate:
     def event_from(cls, envelope: Mapping[str, Any]) -> DomainEvent:
         """Decode an envelope into this aggregate's event class, upcasting old versions."""
         name, version = _name_and_version(str(envelope["type"]))
-        data = dict(envelope["data"])
+        data = dict(envelope["data"]) | dict(envelope.get("private") or {})
         by_name = {e.NAME: e for e in cls.EVENTS}
         while version < by_name[name].VERSION:
             data = cls.UPCASTERS[(name, version)](data)

@@ -41,3 +41,10 @@ class ConcurrencyConflict(DomainError):
 
     status = 409
     code = "concurrency-conflict"
+
+
+class PreconditionFailed(DomainError):
+    """The caller's If-Match names a version the aggregate is no longer at (412)."""
+
+    status = 412
+    code = "precondition-failed"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
-from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore
+from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore, with_private
 
 
 class MemoryEventStore(EventStore):
@@ -27,7 +28,8 @@ class MemoryEventStore(EventStore):
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
         with self._lock:
-            return [e for c in self._commits if c.stream_id == stream_id for e in c.events]
+            commits = [c for c in self._commits if c.stream_id == stream_id]
+            return [e for c in commits for e in with_private(c)]
 
     def version(self, stream_id: str) -> int:
         with self._lock:
@@ -35,7 +37,8 @@ class MemoryEventStore(EventStore):
 
     def unpublished(self, limit: int = 100) -> list[Commit]:
         with self._lock:
-            return [c for c in self._commits if c.id not in self._published][:limit]
+            pending = [c for c in self._commits if c.id not in self._published][:limit]
+            return [dataclasses.replace(c, private=()) for c in pending]
 
     def mark_published(self, commit_ids: list[str]) -> None:
         with self._lock:

@@ -17,7 +17,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore
+from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore, with_private
 
 COLLECTION = "commits"
 
@@ -51,8 +51,8 @@ class MongoEventStore(EventStore):
             ) from exc
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
-        cursor = self._commits.find({"stream": stream_id}, {"events": 1}).sort("start", ASCENDING)
-        return [event for doc in cursor for event in doc["events"]]
+        cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)
+        return [event for doc in cursor for event in with_private(_commit(doc))]
 
     def version(self, stream_id: str) -> int:
         head = self._commits.find_one(
@@ -62,7 +62,7 @@ class MongoEventStore(EventStore):
 
     def unpublished(self, limit: int = 100) -> list[Commit]:
         cursor = (
-            self._commits.find({"published": False})
+            self._commits.find({"published": False}, {"private": 0})
             .sort([("recorded_at", ASCENDING), ("stream", ASCENDING), ("start", ASCENDING)])
             .limit(limit)
         )
@@ -85,6 +85,7 @@ def _document(commit: Commit) -> dict[str, Any]:
         "start": commit.start,
         "end": commit.end,
         "events": list(commit.events),
+        "private": list(commit.private),
         "published": False,
         "recorded_at": datetime.now(UTC),
     }
@@ -98,4 +99,5 @@ def _commit(doc: dict[str, Any]) -> Commit:
         start=doc["start"],
         events=tuple(doc["events"]),
         commit_id=doc["_id"],
+        private=tuple(doc.get("private") or ()),
     )

@@ -17,6 +17,8 @@ class Commit:
 
     `start` is the stream version before the commit (the writer's expected
     version); its events carry versions start+1 .. start+len(events).
+    `private` holds, per event, data that stays in this service's store (contacts,
+    token hashes): it is never published and is outside the hash chain.
     """
 
     stream_id: str
@@ -25,6 +27,7 @@ class Commit:
     start: int
     events: tuple[dict[str, Any], ...]
     commit_id: str = field(default="")
+    private: tuple[dict[str, Any], ...] = ()
 
     @property
     def end(self) -> int:
@@ -37,13 +40,24 @@ class Commit:
         return self.commit_id or f"{self.stream_id}:{self.start:012d}"
 
 
+def with_private(commit: Commit) -> list[dict[str, Any]]:
+    """The commit's envelopes, each joined with its private data (if any)."""
+    extras = commit.private or ({},) * len(commit.events)
+    return [
+        event | {"private": extra} if extra else event
+        for event, extra in zip(commit.events, extras, strict=True)
+    ]
+
+
 class EventStore(abc.ABC):
     """Contract (tests/integration/test_event_store_contract.py holds every adapter to it):
 
     - `append` stores a commit whole or not at all. It raises ConcurrencyConflict
       unless `commit.start` equals the stream's current version; of concurrent
       writers with the same expected version exactly one succeeds.
-    - `load` returns a stream's events in version order ([] for an unknown stream).
+    - `load` returns a stream's events in version order ([] for an unknown stream),
+      each with its private data under "private" when it has any.
+    - `unpublished` commits carry the public envelopes only.
     - Every appended commit is returned by `unpublished` (oldest first, each
       stream in version order) until `mark_published` names it.
     """

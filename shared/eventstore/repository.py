@@ -42,8 +42,14 @@ class Repository(Generic[A]):
         if not aggregate.pending:
             return []
         envelopes = self._seal(aggregate, ctx)
+        private = tuple(event.split_data()[1] for event in aggregate.pending)
         commit = Commit(
-            aggregate.stream_id, ctx.tenant, aggregate.subject, aggregate.version, tuple(envelopes)
+            aggregate.stream_id,
+            ctx.tenant,
+            aggregate.subject,
+            aggregate.version,
+            tuple(envelopes),
+            private=private if any(private) else (),
         )
         self._store.append(commit)
         aggregate.pending.clear()
@@ -58,7 +64,7 @@ class Repository(Generic[A]):
                 context=aggregate.CONTEXT,
                 name=event.NAME,
                 version=event.VERSION,
-                data=event.to_data(),
+                data=event.split_data()[0],
                 subject=aggregate.subject,
                 stream_id=aggregate.stream_id,
                 stream_version=aggregate.version + offset,

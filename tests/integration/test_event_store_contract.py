@@ -102,3 +102,14 @@ def test_unpublished_respects_the_limit(store):
     for start in range(5):
         store.append(commit("s1", start))
     assert [c.start for c in store.unpublished(limit=3)] == [0, 1, 2]
+
+
+def test_private_data_is_loaded_with_its_event_but_never_offered_for_publishing(store):
+    private = ({"contact": "alex@example.org"}, {})
+    store.append(Commit("s1", "acme", "x", 0, events("s1", 0, 2), private=private))
+    loaded = store.load("s1")
+    assert loaded[0]["private"] == {"contact": "alex@example.org"}
+    assert "private" not in loaded[1]
+    [pending] = store.unpublished()
+    assert pending.events == events("s1", 0, 2)
+    assert "alex@example.org" not in repr(pending)

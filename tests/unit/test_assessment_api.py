@@ -163,3 +163,83 @@ def test_openapi_document_lists_the_routes(client):
     assert {"/engagements", "/engagements/{engagement_id}", "/healthz", "/readyz"} <= set(
         spec["paths"]
     )
+
+
+def opened_engagement(client) -> dict:
+    response = client.post("/engagements", json=BODY, headers=bearer())
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_coach_runs_the_lifecycle_with_reasons_in_the_events(client, store):
+    engagement = opened_engagement(client)
+    base = f"/engagements/{engagement['id']}"
+    added = client.post(
+        f"{base}/stakeholders",
+        json={"name": "Pat", "contact": "pat@example.org", "relationship": "peer"},
+        headers=bearer(),
+    )
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["stakeholders"][0]["contact"] == "pat@example.org"
+    manager_view = client.get(base, headers=bearer(subject="m1", roles=["manager"])).get_json()
+    assert "contact" not in manager_view["stakeholders"][0]
+    moved = client.post(f"{base}/phase", json={"phase": "kpi_alignment"}, headers=bearer())
+    assert moved.get_json()["phase"] == "kpi_alignment" and moved.headers["ETag"] == '"3"'
+    changed = client.put(
+        f"{base}/manager",
+        json={"id": "m2", "name": "Morgan", "reason": "reorganisation"},
+        headers=bearer() | {"If-Match": '"3"'},
+    )
+    assert changed.status_code == 200 and changed.get_json()["manager"]["id"] == "m2"
+    cancelled = client.post(f"{base}/cancellation", json={"reason": "budget"}, headers=bearer())
+    assert cancelled.get_json()["phase"] == "cancelled"
+    events = store.load(f"engagement-{engagement['id']}")
+    assert [e["reason"] for e in events if "reason" in e] == ["reorganisation", "budget"]
+
+
+def test_stale_if_match_is_412_and_stores_nothing(client, store):
+    engagement = opened_engagement(client)
+    response = client.post(
+        f"/engagements/{engagement['id']}/phase",
+        json={"phase": "kpi_alignment"},
+        headers=bearer() | {"If-Match": '"7"'},
+    )
+    assert_problem(response, 412, "precondition-failed")
+    assert len(store.load(f"engagement-{engagement['id']}")) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "status", "code"),
+    [
+        ("/phase", "post", {"phase": "completed"}, 409, "invalid-transition"),
+        ("/phase", "post", {"phase": "finished"}, 422, "validation-error"),
+        ("/cancellation", "post", {}, 422, "validation-error"),
+        ("/coach", "put", {"id": "c2", "name": "Cory"}, 422, "validation-error"),
+        ("/coach", "put", {"id": "x1", "name": "Alex", "reason": "r"}, 422, "invalid-command"),
+        ("/stakeholders", "post", {"name": "P", "contact": "p@x.org", "relationship": "self"}, 422,
+         "validation-error"),
+        ("/stakeholders/nobody", "delete", None, 404, "not-found"),
+    ],
+    ids=["skip-phase", "unknown-phase", "no-reason", "coach-no-reason", "exec-as-coach",
+         "self-stakeholder", "unknown-stakeholder"],
+)  # fmt: skip
+def test_refused_changes_are_4xx_and_store_nothing(client, store, path, method, body, status, code):
+    engagement = opened_engagement(client)
+    call = getattr(client, method)
+    kwargs = {"json": body} if body is not None else {}
+    response = call(f"/engagements/{engagement['id']}{path}", headers=bearer(), **kwargs)
+    assert_problem(response, status, code)
+    assert len(store.load(f"engagement-{engagement['id']}")) == 1
+
+
+def test_only_the_engagements_coach_or_an_admin_changes_it(client, store):
+    engagement = opened_engagement(client)
+    url = f"/engagements/{engagement['id']}/cancellation"
+    other_coach = client.post(url, json={"reason": "r"}, headers=bearer(subject="c9"))
+    assert_problem(other_coach, 403, "forbidden")
+    manager = client.post(
+        url, json={"reason": "r"}, headers=bearer(subject="m1", roles=["manager"])
+    )
+    assert_problem(manager, 403, "forbidden")
+    admin = client.post(url, json={"reason": "r"}, headers=bearer(subject="a1", roles=["admin"]))
+    assert admin.status_code == 200

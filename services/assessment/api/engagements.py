@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from flask import g, url_for
+from flask import g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from services.assessment import application
-from services.assessment.api.schemas import EngagementSchema, OpenEngagementSchema
-from services.assessment.domain.engagement import Engagement, OpenEngagement, Person
+from services.assessment.api.schemas import (
+    AddStakeholderSchema,
+    AssignPersonSchema,
+    CancelSchema,
+    EngagementSchema,
+    OpenEngagementSchema,
+    PhaseChangeSchema,
+)
+from services.assessment.domain.engagement import (
+    Engagement,
+    OpenEngagement,
+    Person,
+    Phase,
+    Stakeholder,
+)
 from shared.domain.errors import Forbidden
 from shared.events.envelope import EventContext
 from shared.web.app_factory import resources
@@ -20,10 +35,35 @@ from shared.web.auth import current_principal, requires
 blp = Blueprint("engagements", __name__, url_prefix="/engagements", description="Engagements")
 
 
-def event_context() -> EventContext:
-    """Who acts in this request, and under which correlation id."""
+def event_context(reason: str = "") -> EventContext:
+    """Who acts in this request, why, and under which correlation id."""
     caller = current_principal()
-    return EventContext(tenant=caller.tenant, actor=caller.subject, correlation_id=g.correlation_id)
+    return EventContext(
+        tenant=caller.tenant, actor=caller.subject, correlation_id=g.correlation_id, reason=reason
+    )
+
+
+def if_match() -> int | None:
+    """The version named by an If-Match header ("3" or W/"3"), if any."""
+    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not raw or raw == "*":
+        return None
+    if not raw.isdigit():
+        raise BadRequest('If-Match must be an ETag this API returned, e.g. "3".')
+    return int(raw)
+
+
+def change(engagement_id: str, act: Callable[[Engagement], None], reason: str = "") -> Any:
+    """Apply a change as the caller, honouring If-Match; the new state and its headers."""
+    engagement = application.change_engagement(
+        resources().event_store,
+        current_principal(),
+        engagement_id,
+        act,
+        event_context(reason),
+        if_match(),
+    )
+    return engagement_view(engagement), state_headers(engagement)
 
 
 def engagement_view(engagement: Engagement) -> dict[str, Any]:
@@ -38,7 +78,19 @@ def engagement_view(engagement: Engagement) -> dict[str, Any]:
         "start_date": engagement.start_date,
         "phase": engagement.phase.value,
         "version": engagement.version,
+        "stakeholders": [_stakeholder_view(s) for s in engagement.stakeholders.values()],
     }
+
+
+def _stakeholder_view(stakeholder: Stakeholder) -> dict[str, str]:
+    view = {
+        "id": stakeholder.id,
+        "name": stakeholder.name,
+        "relationship": stakeholder.relationship,
+    }
+    if current_principal().has_any("coach", "admin"):
+        view["contact"] = stakeholder.contact
+    return view
 
 
 def state_headers(engagement: Engagement) -> dict[str, str]:
@@ -87,3 +139,76 @@ class EngagementResource(MethodView):
             resources().event_store, current_principal(), engagement_id
         )
         return engagement_view(engagement), state_headers(engagement)
+
+
+@blp.route("/<string:engagement_id>/stakeholders")
+class Stakeholders(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(AddStakeholderSchema)
+    @blp.response(201, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Add a stakeholder (name, contact, relationship); the contact is never published."""
+        stakeholder = Stakeholder(id=str(uuid.uuid4()), **body)
+        return change(engagement_id, lambda e: e.add_stakeholder(stakeholder))
+
+
+@blp.route("/<string:engagement_id>/stakeholders/<string:stakeholder_id>")
+class StakeholderResource(MethodView):
+    @requires("coach", "admin")
+    @blp.response(200, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def delete(self, engagement_id: str, stakeholder_id: str) -> Any:
+        """Remove a stakeholder from the engagement."""
+        return change(engagement_id, lambda e: e.remove_stakeholder(stakeholder_id))
+
+
+@blp.route("/<string:engagement_id>/coach")
+class Coach(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(AssignPersonSchema)
+    @blp.response(200, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def put(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Hand the engagement to another coach (reason required)."""
+        coach = Person(body["id"], body["name"])
+        return change(
+            engagement_id, lambda e: e.assign_coach(coach, body["reason"]), body["reason"]
+        )
+
+
+@blp.route("/<string:engagement_id>/manager")
+class Manager(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(AssignPersonSchema)
+    @blp.response(200, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def put(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Record that the executive's manager changed (reason required)."""
+        manager = Person(body["id"], body["name"])
+        return change(
+            engagement_id, lambda e: e.assign_manager(manager, body["reason"]), body["reason"]
+        )
+
+
+@blp.route("/<string:engagement_id>/phase")
+class PhaseChange(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(PhaseChangeSchema)
+    @blp.response(200, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Move the engagement to its next phase (409 for any other move)."""
+        phase = Phase(body["phase"])
+        return change(engagement_id, lambda e: e.advance_to(phase), body.get("reason", ""))
+
+
+@blp.route("/<string:engagement_id>/cancellation")
+class Cancellation(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(CancelSchema)
+    @blp.response(200, EngagementSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Cancel an open engagement (reason required)."""
+        return change(engagement_id, lambda e: e.cancel(body["reason"]), body["reason"])

@@ -1,4 +1,4 @@
-"""The Engagement aggregate: one coaching programme for one executive."""
+"""The Engagement aggregate: one coaching programme for one executive, and its lifecycle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from shared.domain.aggregate import Aggregate, DomainEvent
-from shared.domain.errors import InvalidCommand
+from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 
 CONTEXT = "assessment"
 
@@ -21,6 +21,16 @@ class Phase(StrEnum):
     RESULTS_MANAGEMENT = "results_management"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+# The only forward moves; cancellation is allowed from any open phase.
+NEXT_PHASE = {
+    Phase.NEEDS_ASSESSMENT: Phase.KPI_ALIGNMENT,
+    Phase.KPI_ALIGNMENT: Phase.RESULTS_MANAGEMENT,
+    Phase.RESULTS_MANAGEMENT: Phase.COMPLETED,
+}
+CLOSED = frozenset({Phase.COMPLETED, Phase.CANCELLED})
+RELATIONSHIPS = ("manager", "peer", "direct_report", "other")
 
 
 @dataclass(frozen=True)
@@ -58,11 +68,90 @@ class EngagementOpened(DomainEvent):
     start_date: str
 
 
+@dataclass(frozen=True)
+class StakeholderAdded(DomainEvent):
+    """A stakeholder of the executive joined the engagement (contact kept private)."""
+
+    NAME: ClassVar[str] = "StakeholderAdded"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("contact",)
+    engagement_id: str
+    stakeholder_id: str
+    name: str
+    relationship: str
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class StakeholderRemoved(DomainEvent):
+    """A stakeholder left the engagement."""
+
+    NAME: ClassVar[str] = "StakeholderRemoved"
+    engagement_id: str
+    stakeholder_id: str
+
+
+@dataclass(frozen=True)
+class CoachAssigned(DomainEvent):
+    """The engagement's coach changed."""
+
+    NAME: ClassVar[str] = "CoachAssigned"
+    engagement_id: str
+    coach: Person
+    previous: Person
+
+
+@dataclass(frozen=True)
+class ManagerAssigned(DomainEvent):
+    """The executive's manager for this engagement changed."""
+
+    NAME: ClassVar[str] = "ManagerAssigned"
+    engagement_id: str
+    manager: Person
+    previous: Person
+
+
+@dataclass(frozen=True)
+class EngagementPhaseChanged(DomainEvent):
+    """The engagement moved forward in its lifecycle."""
+
+    NAME: ClassVar[str] = "EngagementPhaseChanged"
+    engagement_id: str
+    from_phase: str
+    to_phase: str
+
+
+@dataclass(frozen=True)
+class EngagementCancelled(DomainEvent):
+    """The engagement was cancelled (the envelope carries the reason)."""
+
+    NAME: ClassVar[str] = "EngagementCancelled"
+    engagement_id: str
+    from_phase: str
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    """A stakeholder as the engagement knows them."""
+
+    id: str
+    name: str
+    relationship: str
+    contact: str
+
+
 class Engagement(Aggregate):
     """State rebuilt from the engagement's stream."""
 
     CONTEXT = CONTEXT
-    EVENTS = (EngagementOpened,)
+    EVENTS = (
+        EngagementOpened,
+        StakeholderAdded,
+        StakeholderRemoved,
+        CoachAssigned,
+        ManagerAssigned,
+        EngagementPhaseChanged,
+        EngagementCancelled,
+    )
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
@@ -72,6 +161,7 @@ class Engagement(Aggregate):
         self.programme = ""
         self.start_date = ""
         self.phase = Phase.NEEDS_ASSESSMENT
+        self.stakeholders: dict[str, Stakeholder] = {}
 
     @staticmethod
     def stream_for(engagement_id: str) -> str:
@@ -85,10 +175,7 @@ class Engagement(Aggregate):
     @classmethod
     def open(cls, command: OpenEngagement) -> Engagement:
         """Decide on opening: the executive is neither their own coach nor their own manager."""
-        if command.executive.id in (command.coach.id, command.manager.id):
-            raise InvalidCommand("the executive cannot be their own coach or manager")
-        if command.coach.id == command.manager.id:
-            raise InvalidCommand("the coach and the manager must be different people")
+        _check_roles(command.executive, command.coach, command.manager)
         engagement = cls(cls.stream_for(command.engagement_id))
         engagement.record(
             EngagementOpened(
@@ -107,6 +194,65 @@ class Engagement(Aggregate):
         """Everyone who takes part in the engagement by right."""
         return {self.executive.id, self.coach.id, self.manager.id}
 
+    def add_stakeholder(self, stakeholder: Stakeholder) -> None:
+        """Add a stakeholder; the relationship must be one of the rater groups but self."""
+        self._require_open()
+        if stakeholder.relationship not in RELATIONSHIPS:
+            raise InvalidCommand(f"relationship must be one of {', '.join(RELATIONSHIPS)}")
+        if stakeholder.id in self.stakeholders:
+            raise InvalidTransition(f"stakeholder {stakeholder.id} is already on the engagement")
+        self.record(
+            StakeholderAdded(
+                self.engagement_id, stakeholder.id, stakeholder.name, stakeholder.relationship,
+                stakeholder.contact,
+            )
+        )  # fmt: skip
+
+    def remove_stakeholder(self, stakeholder_id: str) -> None:
+        """Remove a stakeholder who is on the engagement."""
+        self._require_open()
+        if stakeholder_id not in self.stakeholders:
+            raise NotFound(f"stakeholder {stakeholder_id} is not on the engagement")
+        self.record(StakeholderRemoved(self.engagement_id, stakeholder_id))
+
+    def assign_coach(self, coach: Person, reason: str) -> None:
+        """Change the coach; a change needs a reason."""
+        self._require_open()
+        _require_reason(reason)
+        if coach.id == self.coach.id:
+            raise InvalidTransition(f"{coach.id} already coaches this engagement")
+        _check_roles(self.executive, coach, self.manager)
+        self.record(CoachAssigned(self.engagement_id, coach, self.coach))
+
+    def assign_manager(self, manager: Person, reason: str) -> None:
+        """Change the manager; a change needs a reason."""
+        self._require_open()
+        _require_reason(reason)
+        if manager.id == self.manager.id:
+            raise InvalidTransition(f"{manager.id} already manages this engagement")
+        _check_roles(self.executive, self.coach, manager)
+        self.record(ManagerAssigned(self.engagement_id, manager, self.manager))
+
+    def advance_to(self, phase: Phase) -> None:
+        """Move to the next phase; skipping or going back is refused."""
+        self._require_open()
+        expected = NEXT_PHASE[self.phase]
+        if phase is not expected:
+            raise InvalidTransition(
+                f"an engagement in {self.phase.value} moves to {expected.value}, not {phase.value}"
+            )
+        self.record(EngagementPhaseChanged(self.engagement_id, self.phase.value, phase.value))
+
+    def cancel(self, reason: str) -> None:
+        """Cancel an open engagement; a cancellation needs a reason."""
+        self._require_open()
+        _require_reason(reason)
+        self.record(EngagementCancelled(self.engagement_id, self.phase.value))
+
+    def _require_open(self) -> None:
+        if self.phase in CLOSED:
+            raise InvalidTransition(f"the engagement is {self.phase.value}")
+
     def on_EngagementOpened(self, event: EngagementOpened) -> None:
         self.engagement_id = event.engagement_id
         self.organisation = event.organisation
@@ -114,3 +260,35 @@ class Engagement(Aggregate):
         self.programme = event.programme
         self.start_date = event.start_date
         self.phase = Phase.NEEDS_ASSESSMENT
+
+    def on_StakeholderAdded(self, event: StakeholderAdded) -> None:
+        self.stakeholders[event.stakeholder_id] = Stakeholder(
+            event.stakeholder_id, event.name, event.relationship, event.contact
+        )
+
+    def on_StakeholderRemoved(self, event: StakeholderRemoved) -> None:
+        self.stakeholders.pop(event.stakeholder_id, None)
+
+    def on_CoachAssigned(self, event: CoachAssigned) -> None:
+        self.coach = event.coach
+
+    def on_ManagerAssigned(self, event: ManagerAssigned) -> None:
+        self.manager = event.manager
+
+    def on_EngagementPhaseChanged(self, event: EngagementPhaseChanged) -> None:
+        self.phase = Phase(event.to_phase)
+
+    def on_EngagementCancelled(self, event: EngagementCancelled) -> None:
+        self.phase = Phase.CANCELLED
+
+
+def _check_roles(executive: Person, coach: Person, manager: Person) -> None:
+    if executive.id in (coach.id, manager.id):
+        raise InvalidCommand("the executive cannot be their own coach or manager")
+    if coach.id == manager.id:
+        raise InvalidCommand("the coach and the manager must be different people")
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidCommand("a reason is required for this change")

@@ -20,8 +20,26 @@ def _engagement_opened(data: Mapping[str, Any]) -> str:
     )
 
 
+def _phase(value: Any) -> str:
+    return str(value or "?").replace("_", " ")
+
+
 LINES: dict[str, Describe] = {
     "EngagementOpened": _engagement_opened,
+    "StakeholderAdded": lambda d: (
+        f"Stakeholder {d.get('name')} ({_phase(d.get('relationship'))}) added"
+    ),
+    "StakeholderRemoved": lambda d: f"Stakeholder {d.get('stakeholder_id')} removed",
+    "CoachAssigned": lambda d: (
+        f"Coach changed {_name(d.get('previous'))} → {_name(d.get('coach'))}"
+    ),
+    "ManagerAssigned": lambda d: (
+        f"Manager changed {_name(d.get('previous'))} → {_name(d.get('manager'))}"
+    ),
+    "EngagementPhaseChanged": lambda d: (
+        f"Engagement moved from {_phase(d.get('from_phase'))} to {_phase(d.get('to_phase'))}"
+    ),
+    "EngagementCancelled": lambda d: f"Engagement cancelled during {_phase(d.get('from_phase'))}",
 }
 
 

@@ -25,10 +25,18 @@ class EngagementProjection:
         self._engagements.create_index([("tenant", ASCENDING), ("executive.id", ASCENDING)])
 
     def handle(self, envelope: dict[str, Any]) -> None:
-        """Apply one event; replays leave the document as it was."""
-        if event_name(envelope["type"]) != "EngagementOpened":
-            return
-        data = envelope["data"]
+        """Apply one event; a replayed or older event leaves the document as it was."""
+        name, data = event_name(envelope["type"]), envelope["data"]
+        if name == "EngagementOpened":
+            self._open(envelope, data)
+        elif changes := _changes(name, data):
+            version = envelope["streamversion"]
+            self._engagements.update_one(
+                {"_id": data["engagement_id"], "version": {"$lt": version}},
+                {"$set": changes | {"version": version}},
+            )
+
+    def _open(self, envelope: dict[str, Any], data: dict[str, Any]) -> None:
         document = {
             "tenant": envelope["tenant"],
             "executive": data["executive"],
@@ -38,6 +46,7 @@ class EngagementProjection:
             "start_date": data["start_date"],
             "phase": "needs_assessment",
             "opened_at": envelope["time"],
+            "version": envelope["streamversion"],
         }
         self._engagements.update_one(
             {"_id": data["engagement_id"]}, {"$setOnInsert": document}, upsert=True
@@ -46,3 +55,16 @@ class EngagementProjection:
     def find(self, tenant: str, engagement_id: str) -> dict[str, Any] | None:
         """The engagement of this tenant, or None."""
         return self._engagements.find_one({"_id": engagement_id, "tenant": tenant})
+
+
+def _changes(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The directory fields an engagement event changes."""
+    if name == "CoachAssigned":
+        return {"coach": data["coach"]}
+    if name == "ManagerAssigned":
+        return {"manager": data["manager"]}
+    if name == "EngagementPhaseChanged":
+        return {"phase": data["to_phase"]}
+    if name == "EngagementCancelled":
+        return {"phase": "cancelled"}
+    return {}
