@@ -1,0 +1,142 @@
+"""Events of the FeedbackRound aggregate and the values they carry.
+
+PRIVATE fields (rater identity, contact, token hash, individual answers) are kept in
+the assessment service's store and never published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from services.assessment.domain.feedback import Scale
+from shared.domain.aggregate import DomainEvent
+
+
+class Purpose(StrEnum):
+    """Why a round is run: a full 360 at baseline, midpoint or final, or a short pulse."""
+
+    BASELINE = "baseline"
+    MIDPOINT = "midpoint"
+    FINAL = "final"
+    PULSE = "pulse"
+
+
+@dataclass(frozen=True)
+class Competency:
+    """A competency rated in a round: a catalogue capability or a custom one."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """How many of one rater group (invited, or submitted)."""
+
+    group: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """Command data for opening a round."""
+
+    purpose: Purpose
+    competencies: tuple[Competency, ...]
+    scale: Scale
+    anonymity_threshold: int
+    closes_on: date
+    results_visible_to_manager: bool = False
+
+
+@dataclass(frozen=True)
+class FeedbackRoundOpened(DomainEvent):
+    NAME: ClassVar[str] = "FeedbackRoundOpened"
+    engagement_id: str
+    round_id: str
+    purpose: str
+    competencies: tuple[Competency, ...]
+    scale_minimum: int
+    scale_maximum: int
+    anonymity_threshold: int
+    closes_on: str
+    results_visible_to_manager: bool
+
+
+@dataclass(frozen=True)
+class RaterInvited(DomainEvent):
+    NAME: ClassVar[str] = "RaterInvited"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "group", "rater_name", "contact",
+                                          "token_hash")  # fmt: skip
+    engagement_id: str
+    round_id: str
+    invited: tuple[GroupCount, ...]
+    invitation_id: str = ""
+    group: str = ""
+    rater_name: str = ""
+    contact: str = ""
+    token_hash: str = ""
+
+
+@dataclass(frozen=True)
+class RaterReminded(DomainEvent):
+    NAME: ClassVar[str] = "RaterReminded"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "token_hash")
+    engagement_id: str
+    round_id: str
+    reminders: int
+    invitation_id: str = ""
+    token_hash: str = ""
+
+
+@dataclass(frozen=True)
+class InvitationWithdrawn(DomainEvent):
+    NAME: ClassVar[str] = "InvitationWithdrawn"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id",)
+    engagement_id: str
+    round_id: str
+    invited: tuple[GroupCount, ...]
+    invitation_id: str = ""
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One rating of one competency (private)."""
+
+    competency: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    """One comment on one competency (private)."""
+
+    competency: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FeedbackSubmitted(DomainEvent):
+    NAME: ClassVar[str] = "FeedbackSubmitted"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "ratings", "comments",
+                                          "overall_comment")  # fmt: skip
+    engagement_id: str
+    round_id: str
+    submitted: tuple[GroupCount, ...]
+    invitation_id: str = ""
+    ratings: tuple[Rating, ...] = ()
+    comments: tuple[FeedbackComment, ...] = ()
+    overall_comment: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackRoundClosed(DomainEvent):
+    NAME: ClassVar[str] = "FeedbackRoundClosed"
+    engagement_id: str
+    round_id: str
+    closed_by: str
+    responses: tuple[GroupCount, ...]
+    results: dict[str, Any] = field(default_factory=dict)
