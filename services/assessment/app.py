@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.assessment.api import engagements
+from services.assessment.api import engagements, feedback, rounds
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
@@ -14,5 +14,9 @@ def create_app(config: ServiceConfig | None = None, resources: Resources | None 
     """The assessment API; connects to nothing until the first request."""
     config = config or ServiceConfig.from_env("assessment")
     return create_service_app(
-        config, "Mastery Ledger assessment service", [engagements.blp], resources
+        config,
+        "Mastery Ledger assessment service",
+        [engagements.blp, rounds.blp, feedback.blp],
+        resources,
+        security_schemes={"invitationToken": feedback.SECURITY_SCHEME},
     )

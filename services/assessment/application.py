@@ -43,9 +43,7 @@ def change_engagement(
     if_match: int | None = None,
 ) -> Engagement:
     """Load, let the engagement's coach (or an admin) act on it, and save the new events."""
-    engagement = engagement_for(store, caller, engagement_id)
-    if not caller.has_any("admin") and caller.subject != engagement.coach.id:
-        raise Forbidden("only the engagement's coach or an admin may change it")
+    engagement = engagement_to_change(store, caller, engagement_id)
     if if_match is not None and if_match != engagement.version:
         raise PreconditionFailed(
             f"the engagement is at version {engagement.version}, not {if_match}"
@@ -53,4 +51,12 @@ def change_engagement(
     loaded_version = engagement.version
     act(engagement)
     engagements(store).save(engagement, ctx, expected_version=loaded_version)
+    return engagement
+
+
+def engagement_to_change(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:
+    """The engagement, if the caller is its coach or an admin of its tenant."""
+    engagement = engagement_for(store, caller, engagement_id)
+    if not caller.has_any("admin") and caller.subject != engagement.coach.id:
+        raise Forbidden("only the engagement's coach or an admin may change it")
     return engagement

@@ -73,6 +73,7 @@ class Aggregate:
     def __init__(self, stream_id: str) -> None:
         self.stream_id = stream_id
         self.version = 0
+        self.tenant = ""
         self.last_hash = GENESIS_HASH
         self.pending: list[DomainEvent] = []
 
@@ -97,6 +98,7 @@ class Aggregate:
         for envelope in envelopes:
             aggregate.apply(cls.event_from(envelope))
             aggregate.version = int(envelope["streamversion"])
+            aggregate.tenant = str(envelope["tenant"])
             aggregate.last_hash = str(envelope["hash"])
         return aggregate
 

@@ -35,6 +35,15 @@ class MemoryEventStore(EventStore):
         with self._lock:
             return self._version(stream_id)
 
+    def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
+        with self._lock:
+            return [
+                c.stream_id
+                for c in self._commits
+                if c.start == 0 and c.tenant == tenant and c.subject == subject
+                and c.stream_id.startswith(prefix)
+            ]  # fmt: skip
+
     def unpublished(self, limit: int = 100) -> list[Commit]:
         with self._lock:
             pending = [c for c in self._commits if c.id not in self._published][:limit]

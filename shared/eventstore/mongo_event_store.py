@@ -9,6 +9,7 @@ version that some earlier commit ended at.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +34,9 @@ class MongoEventStore(EventStore):
         self._commits.create_index(
             [("stream", ASCENDING), ("start", ASCENDING)], unique=True, name="stream_start"
         )
+        self._commits.create_index([("published", ASCENDING), ("seq", ASCENDING)], name="outbox")
         self._commits.create_index(
-            [("published", ASCENDING), ("recorded_at", ASCENDING)], name="outbox"
+            [("subject", ASCENDING), ("tenant", ASCENDING), ("start", ASCENDING)], name="subject"
         )
 
     def append(self, commit: Commit) -> None:
@@ -60,10 +62,16 @@ class MongoEventStore(EventStore):
         )
         return int(head["end"]) if head else 0
 
+    def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
+        cursor = self._commits.find(
+            {"subject": subject, "tenant": tenant, "start": 0}, {"stream": 1}
+        ).sort("seq", ASCENDING)
+        return [doc["stream"] for doc in cursor if doc["stream"].startswith(prefix)]
+
     def unpublished(self, limit: int = 100) -> list[Commit]:
         cursor = (
             self._commits.find({"published": False}, {"private": 0})
-            .sort([("recorded_at", ASCENDING), ("stream", ASCENDING), ("start", ASCENDING)])
+            .sort([("seq", ASCENDING), ("stream", ASCENDING), ("start", ASCENDING)])
             .limit(limit)
         )
         return [_commit(doc) for doc in cursor]
@@ -88,6 +96,8 @@ def _document(commit: Commit) -> dict[str, Any]:
         "private": list(commit.private),
         "published": False,
         "recorded_at": datetime.now(UTC),
+        # nanoseconds: orders commits finer than BSON dates (milliseconds) can
+        "seq": time.time_ns(),
     }
 
 

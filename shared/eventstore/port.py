@@ -75,6 +75,10 @@ class EventStore(abc.ABC):
         """The stream's current version (0 for an unknown stream)."""
 
     @abc.abstractmethod
+    def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
+        """Ids of a tenant's streams about one subject (engagement), oldest first."""
+
+    @abc.abstractmethod
     def unpublished(self, limit: int = 100) -> list[Commit]:
         """Commits not yet published, oldest first."""
 

@@ -37,6 +37,7 @@ def create_service_app(
     title: str,
     blueprints: Iterable[Blueprint],
     resources: Resources | None = None,
+    security_schemes: dict[str, dict[str, str]] | None = None,
 ) -> Flask:
     """A Flask app with OpenAPI, problem+json errors, auth, health and request logging."""
     configure_logging(config.log_level)
@@ -53,9 +54,9 @@ def create_service_app(
     app.extensions["resources"] = resources or Resources(config)
     app.extensions[auth.EXTENSION] = verifier_for(config)
     api = Api(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
+    schemes = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    for name, scheme in (schemes | (security_schemes or {})).items():
+        api.spec.components.security_scheme(name, scheme)
     api.register_blueprint(_health_blueprint())
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -51,3 +51,7 @@ def requires(*roles: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+# OpenAPI security requirement of the routes that take a bearer token.
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]

@@ -113,3 +113,14 @@ def test_private_data_is_loaded_with_its_event_but_never_offered_for_publishing(
     [pending] = store.unpublished()
     assert pending.events == events("s1", 0, 2)
     assert "alex@example.org" not in repr(pending)
+
+
+def test_streams_of_a_subject_are_listed_per_tenant_oldest_first(store):
+    store.append(Commit("round-1", "acme", "e1", 0, events("round-1", 0, 1)))
+    store.append(Commit("engagement-e1", "acme", "e1", 0, events("engagement-e1", 0, 1)))
+    store.append(Commit("round-1", "acme", "e1", 1, events("round-1", 1, 1)))
+    store.append(Commit("round-2", "acme", "e1", 0, events("round-2", 0, 1)))
+    store.append(Commit("round-3", "globex", "e1", 0, events("round-3", 0, 1)))
+    assert store.stream_ids("acme", "e1", prefix="round-") == ["round-1", "round-2"]
+    assert store.stream_ids("acme", "e1") == ["round-1", "engagement-e1", "round-2"]
+    assert store.stream_ids("globex", "e1") == ["round-3"]

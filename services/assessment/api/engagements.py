@@ -6,10 +6,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, request, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.exceptions import BadRequest
 
 from services.assessment import application
 from services.assessment.api.schemas import (
@@ -28,29 +27,11 @@ from services.assessment.domain.engagement import (
     Stakeholder,
 )
 from shared.domain.errors import Forbidden
-from shared.events.envelope import EventContext
 from shared.web.app_factory import resources
 from shared.web.auth import current_principal, requires
+from shared.web.commands import etag, event_context, if_match
 
 blp = Blueprint("engagements", __name__, url_prefix="/engagements", description="Engagements")
-
-
-def event_context(reason: str = "") -> EventContext:
-    """Who acts in this request, why, and under which correlation id."""
-    caller = current_principal()
-    return EventContext(
-        tenant=caller.tenant, actor=caller.subject, correlation_id=g.correlation_id, reason=reason
-    )
-
-
-def if_match() -> int | None:
-    """The version named by an If-Match header ("3" or W/"3"), if any."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw or raw == "*":
-        return None
-    if not raw.isdigit():
-        raise BadRequest('If-Match must be an ETag this API returned, e.g. "3".')
-    return int(raw)
 
 
 def change(engagement_id: str, act: Callable[[Engagement], None], reason: str = "") -> Any:
@@ -95,8 +76,7 @@ def _stakeholder_view(stakeholder: Stakeholder) -> dict[str, str]:
 
 def state_headers(engagement: Engagement) -> dict[str, str]:
     """ETag (the stream version) and Location of an engagement."""
-    return {
-        "ETag": f'"{engagement.version}"',
+    return etag(engagement.version) | {
         "Location": url_for(
             "engagements.EngagementResource", engagement_id=engagement.engagement_id
         ),

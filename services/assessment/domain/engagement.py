@@ -196,7 +196,7 @@ class Engagement(Aggregate):
 
     def add_stakeholder(self, stakeholder: Stakeholder) -> None:
         """Add a stakeholder; the relationship must be one of the rater groups but self."""
-        self._require_open()
+        self.require_open()
         if stakeholder.relationship not in RELATIONSHIPS:
             raise InvalidCommand(f"relationship must be one of {', '.join(RELATIONSHIPS)}")
         if stakeholder.id in self.stakeholders:
@@ -210,14 +210,14 @@ class Engagement(Aggregate):
 
     def remove_stakeholder(self, stakeholder_id: str) -> None:
         """Remove a stakeholder who is on the engagement."""
-        self._require_open()
+        self.require_open()
         if stakeholder_id not in self.stakeholders:
             raise NotFound(f"stakeholder {stakeholder_id} is not on the engagement")
         self.record(StakeholderRemoved(self.engagement_id, stakeholder_id))
 
     def assign_coach(self, coach: Person, reason: str) -> None:
         """Change the coach; a change needs a reason."""
-        self._require_open()
+        self.require_open()
         _require_reason(reason)
         if coach.id == self.coach.id:
             raise InvalidTransition(f"{coach.id} already coaches this engagement")
@@ -226,7 +226,7 @@ class Engagement(Aggregate):
 
     def assign_manager(self, manager: Person, reason: str) -> None:
         """Change the manager; a change needs a reason."""
-        self._require_open()
+        self.require_open()
         _require_reason(reason)
         if manager.id == self.manager.id:
             raise InvalidTransition(f"{manager.id} already manages this engagement")
@@ -235,7 +235,7 @@ class Engagement(Aggregate):
 
     def advance_to(self, phase: Phase) -> None:
         """Move to the next phase; skipping or going back is refused."""
-        self._require_open()
+        self.require_open()
         expected = NEXT_PHASE[self.phase]
         if phase is not expected:
             raise InvalidTransition(
@@ -245,11 +245,12 @@ class Engagement(Aggregate):
 
     def cancel(self, reason: str) -> None:
         """Cancel an open engagement; a cancellation needs a reason."""
-        self._require_open()
+        self.require_open()
         _require_reason(reason)
         self.record(EngagementCancelled(self.engagement_id, self.phase.value))
 
-    def _require_open(self) -> None:
+    def require_open(self) -> None:
+        """Refuse work on a completed or cancelled engagement."""
         if self.phase in CLOSED:
             raise InvalidTransition(f"the engagement is {self.phase.value}")
 

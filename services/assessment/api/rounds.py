@@ -1,0 +1,203 @@
+"""Feedback rounds, coach side: open, invite, remind, withdraw, close, read status and results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.assessment import rounds_service as service
+from services.assessment.api.round_schemas import (
+    InvitationTokenSchema,
+    InviteSchema,
+    OpenRoundSchema,
+    ResultsSchema,
+    RoundListSchema,
+    RoundSchema,
+)
+from services.assessment.domain.feedback import Scale
+from services.assessment.domain.feedback_round import FeedbackRound, catalogue_competency
+from services.assessment.domain.feedback_round_events import Purpose, RoundSettings
+from shared.web.app_factory import resources
+from shared.web.auth import BEARER, current_principal, requires
+from shared.web.commands import etag, event_context, if_match
+
+blp = Blueprint("rounds", __name__, url_prefix="/engagements", description="360 feedback rounds")
+SECURITY = BEARER
+PULSE_SCALE, FULL_SCALE = Scale(-3, 3), Scale(1, 5)
+
+
+def round_view(round_: FeedbackRound, with_invitations: bool) -> dict[str, Any]:
+    """A round's status: settings and counts per group; invitations for the coach only."""
+    view: dict[str, Any] = {
+        "id": round_.round_id,
+        "engagement_id": round_.engagement_id,
+        "purpose": round_.purpose.value,
+        "competencies": round_.competencies,
+        "scale": round_.scale,
+        "anonymity_threshold": round_.threshold,
+        "closes_on": round_.closes_on.isoformat(),
+        "results_visible_to_manager": round_.results_visible_to_manager,
+        "status": "closed" if round_.closed else "open",
+        "invited": _counts(round_.counts("invited")),
+        "submitted": _counts(round_.counts("submitted")),
+        "version": round_.version,
+    }
+    if with_invitations:
+        view["invitations"] = [
+            {"id": i.id, "group": i.group.value, "rater_name": i.rater_name, "status": i.status}
+            for i in round_.invitations.values()
+        ]
+    return view
+
+
+def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"group": g, "count": n} for g, n in counts.items()]
+
+
+def _may_manage(engagement_coach: str) -> bool:
+    caller = current_principal()
+    return caller.has_any("admin") or caller.subject == engagement_coach
+
+
+def _change(engagement_id: str, round_id: str, act: Callable[[FeedbackRound], None]) -> Any:
+    round_ = service.change_round(
+        resources().event_store, current_principal(), engagement_id, round_id, act,
+        event_context(), if_match(),
+    )  # fmt: skip
+    return round_
+
+
+@blp.route("/<string:engagement_id>/rounds")
+class Rounds(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(OpenRoundSchema)
+    @blp.response(201, RoundSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+        """Open a 360 or pulse round (threshold never below 3)."""
+        purpose = Purpose(body["purpose"])
+        default = PULSE_SCALE if purpose is Purpose.PULSE else FULL_SCALE
+        scale = Scale(**body["scale"]) if body.get("scale") else default
+        settings = RoundSettings(
+            purpose,
+            tuple(catalogue_competency(c["id"], c.get("name", "")) for c in body["competencies"]),
+            scale,
+            body["anonymity_threshold"],
+            body["closes_on"],
+            body["results_visible_to_manager"],
+        )
+        round_ = service.open_round(
+            resources().event_store, current_principal(), engagement_id, settings, event_context()
+        )
+        return round_view(round_, True), etag(round_.version)
+
+    @requires()
+    @blp.response(200, RoundListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, engagement_id: str) -> Any:
+        """Every round of the engagement with its counts per group."""
+        found = service.rounds_of(resources().event_store, current_principal(), engagement_id)
+        return {"rounds": [round_view(r, False) for r in found]}
+
+
+@blp.route("/<string:engagement_id>/rounds/<string:round_id>")
+class RoundResource(MethodView):
+    @requires()
+    @blp.response(200, RoundSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, engagement_id: str, round_id: str) -> Any:
+        """A round's status: response counts per group (never who answered what)."""
+        engagement, round_ = service.round_for(
+            resources().event_store, current_principal(), engagement_id, round_id
+        )
+        return round_view(round_, _may_manage(engagement.coach.id)), etag(round_.version)
+
+
+@blp.route("/<string:engagement_id>/rounds/<string:round_id>/invitations")
+class Invitations(MethodView):
+    @requires("coach", "admin")
+    @blp.arguments(InviteSchema)
+    @blp.response(201, InvitationTokenSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, body: dict[str, Any], engagement_id: str, round_id: str) -> Any:
+        """Invite a rater; the single-use token is returned once and stored only as a hash."""
+        issued: dict[str, str] = {}
+
+        def act(round_: FeedbackRound) -> None:
+            issued["invitation_id"], issued["token"] = service.invite(
+                round_, body["group"], body["name"], body["contact"]
+            )
+
+        round_ = _change(engagement_id, round_id, act)
+        return issued | {"group": body["group"]}, etag(round_.version)
+
+
+@blp.route("/<string:engagement_id>/rounds/<string:round_id>/invitations/<string:invitation_id>")
+class InvitationResource(MethodView):
+    @requires("coach", "admin")
+    @blp.response(200, RoundSchema)
+    @blp.doc(security=SECURITY)
+    def delete(self, engagement_id: str, round_id: str, invitation_id: str) -> Any:
+        """Withdraw an invitation that has not been answered."""
+        round_ = _change(
+            engagement_id, round_id, lambda r: r.withdraw(invitation_id, service.today())
+        )
+        return round_view(round_, True), etag(round_.version)
+
+
+@blp.route(
+    "/<string:engagement_id>/rounds/<string:round_id>/invitations/<string:invitation_id>/reminder"
+)
+class Reminder(MethodView):
+    @requires("coach", "admin")
+    @blp.response(200, InvitationTokenSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, engagement_id: str, round_id: str, invitation_id: str) -> Any:
+        """Re-issue a pending invitation's token; the previous token stops working."""
+        issued: dict[str, str] = {}
+
+        def act(round_: FeedbackRound) -> None:
+            issued["token"], hashed = service.new_token(round_.round_id)
+            round_.remind(invitation_id, hashed, service.today())
+            issued["group"] = round_.invitations[invitation_id].group.value
+
+        round_ = _change(engagement_id, round_id, act)
+        return issued | {"invitation_id": invitation_id}, etag(round_.version)
+
+
+@blp.route("/<string:engagement_id>/rounds/<string:round_id>/closure")
+class Closure(MethodView):
+    @requires("coach", "admin")
+    @blp.response(200, ResultsSchema)
+    @blp.doc(security=SECURITY)
+    def post(self, engagement_id: str, round_id: str) -> Any:
+        """Close the round and compute its anonymity-safe results."""
+        closed_by = "admin" if current_principal().has_any("admin") else "coach"
+        round_ = _change(engagement_id, round_id, lambda r: r.close(closed_by))
+        return results_view(round_), etag(round_.version)
+
+
+@blp.route("/<string:engagement_id>/rounds/<string:round_id>/results")
+class Results(MethodView):
+    @requires()
+    @blp.response(200, ResultsSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, engagement_id: str, round_id: str) -> Any:
+        """A closed round's results, for those it is shared with."""
+        round_ = service.results_for(
+            resources().event_store, current_principal(), engagement_id, round_id
+        )
+        return results_view(round_)
+
+
+def results_view(round_: FeedbackRound) -> dict[str, Any]:
+    """Exactly what the round published at closing."""
+    return {
+        "round_id": round_.round_id,
+        "purpose": round_.purpose.value,
+        "responses": _counts(round_.counts("submitted")),
+        "results": round_.results,
+    }

@@ -1,0 +1,134 @@
+"""Use cases of feedback rounds: open, invite, remind, withdraw, submit by token, close, read."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+
+from services.assessment import application
+from services.assessment.domain.engagement import Engagement
+from services.assessment.domain.feedback import RaterGroup
+from services.assessment.domain.feedback_round import FeedbackRound, Invitation
+from services.assessment.domain.feedback_round_events import RoundSettings
+from shared.auth.tokens import Principal
+from shared.domain.errors import Forbidden, InvalidTransition, NotFound, PreconditionFailed
+from shared.events.envelope import EventContext
+from shared.eventstore.port import EventStore
+from shared.eventstore.repository import Repository
+
+RATER_ACTOR = "anonymous-rater"
+
+
+def today() -> date:
+    """The current date in UTC (closing dates are compared against it)."""
+    return datetime.now(UTC).date()
+
+
+def rounds(store: EventStore) -> Repository[FeedbackRound]:
+    """The round repository over a store."""
+    return Repository(store, FeedbackRound)
+
+
+def new_token(round_id: str) -> tuple[str, str]:
+    """A single-use rater token naming its round, and the hash that is all we keep of it."""
+    token = f"{round_id}.{secrets.token_urlsafe(32)}"
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a rater token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_round(
+    store: EventStore, caller: Principal, engagement_id: str, settings: RoundSettings,
+    ctx: EventContext,
+) -> FeedbackRound:  # fmt: skip
+    """Open a round on an open engagement the caller coaches (or administers)."""
+    engagement = application.engagement_to_change(store, caller, engagement_id)
+    engagement.require_open()
+    round_ = FeedbackRound.open(engagement_id, secrets.token_hex(12), settings)
+    rounds(store).save(round_, ctx, expected_version=0)
+    return round_
+
+
+def round_for(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str
+) -> tuple[Engagement, FeedbackRound]:
+    """The engagement (visible to the caller) and its round."""
+    engagement = application.engagement_for(store, caller, engagement_id)
+    round_ = rounds(store).get(caller.tenant, FeedbackRound.stream_for(round_id))
+    if round_.engagement_id != engagement_id:
+        raise NotFound(f"round {round_id} not found")
+    return engagement, round_
+
+
+def rounds_of(store: EventStore, caller: Principal, engagement_id: str) -> list[FeedbackRound]:
+    """Every round of an engagement the caller may see, oldest first."""
+    application.engagement_for(store, caller, engagement_id)
+    ids = store.stream_ids(caller.tenant, engagement_id, prefix="round-")
+    return [rounds(store).get(caller.tenant, stream_id) for stream_id in ids]
+
+
+def change_round(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str,
+    act: Callable[[FeedbackRound], None], ctx: EventContext, if_match: int | None = None,
+) -> FeedbackRound:  # fmt: skip
+    """Let the engagement's coach (or an admin) act on a round and save its new events."""
+    application.engagement_to_change(store, caller, engagement_id)
+    _, round_ = round_for(store, caller, engagement_id, round_id)
+    if if_match is not None and if_match != round_.version:
+        raise PreconditionFailed(f"the round is at version {round_.version}, not {if_match}")
+    loaded = round_.version
+    act(round_)
+    rounds(store).save(round_, ctx, expected_version=loaded)
+    return round_
+
+
+def invite(round_: FeedbackRound, group: str, rater_name: str, contact: str) -> tuple[str, str]:
+    """Invite a rater; returns the invitation id and the token (shown to the coach once)."""
+    token, hashed = new_token(round_.round_id)
+    invitation_id = secrets.token_hex(8)
+    invitation = Invitation(invitation_id, RaterGroup(group), rater_name, contact, hashed)
+    round_.invite(invitation, today())
+    return invitation_id, token
+
+
+def rater_round(store: EventStore, token: str) -> tuple[FeedbackRound, Invitation]:
+    """The round and invitation a rater's token opens (404 for any token that is not live)."""
+    round_id, _, secret = token.partition(".")
+    if not round_id.isalnum() or not secret:
+        raise NotFound("no such invitation")
+    round_ = rounds(store).get_unscoped(FeedbackRound.stream_for(round_id))
+    return round_, round_.invitation_for(token_hash(token))
+
+
+def submit_feedback(
+    store: EventStore, token: str, ratings: Mapping[str, int], comments: Mapping[str, str],
+    overall_comment: str, correlation_id: str,
+) -> None:  # fmt: skip
+    """Store one rater's answers; the actor is anonymous, the answers stay private."""
+    round_, _ = rater_round(store, token)
+    loaded = round_.version
+    round_.submit(token_hash(token), ratings, comments, overall_comment, today())
+    ctx = EventContext(round_.tenant, RATER_ACTOR, correlation_id)
+    rounds(store).save(round_, ctx, expected_version=loaded)
+
+
+def results_for(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str
+) -> FeedbackRound:
+    """A closed round for a caller allowed its results: coach, admin, the executive, and the
+    manager when the round allows it."""
+    engagement, round_ = round_for(store, caller, engagement_id, round_id)
+    if not round_.closed:
+        raise InvalidTransition("results exist once the round is closed")
+    allowed = caller.has_any("admin") or caller.subject in (engagement.coach.id,
+                                                              engagement.executive.id)  # fmt: skip
+    if caller.subject == engagement.manager.id and round_.results_visible_to_manager:
+        allowed = True
+    if not allowed:
+        raise Forbidden("these results are not shared with you")
+    return round_
