@@ -24,7 +24,40 @@ def _phase(value: Any) -> str:
     return str(value or "?").replace("_", " ")
 
 
+def _counts(items: Any) -> str:
+    if not isinstance(items, list) or not items:
+        return "none"
+    return ", ".join(f"{i.get('count')} {_phase(i.get('group'))}" for i in items)
+
+
+def _round_opened(d: Mapping[str, Any]) -> str:
+    names = ", ".join(str(c.get("name")) for c in d.get("competencies") or [])
+    scale = f"{d.get('scale_minimum')}..{d.get('scale_maximum')}"
+    return (
+        f"{str(d.get('purpose')).capitalize()} feedback round opened on {names}, scale {scale},"
+        f" anonymity threshold {d.get('anonymity_threshold')}, closes {d.get('closes_on')}"
+    )
+
+
+def _round_closed(d: Mapping[str, Any]) -> str:
+    suppressed = (d.get("results") or {}).get("suppressed_groups") or []
+    hidden = f"; withheld for anonymity: {', '.join(map(_phase, suppressed))}" if suppressed else ""
+    return (
+        f"Feedback round closed by {d.get('closed_by')} with {_counts(d.get('responses'))}{hidden}"
+    )
+
+
 LINES: dict[str, Describe] = {
+    "FeedbackRoundOpened": _round_opened,
+    "RaterInvited": lambda d: f"Rater invited; invitations now {_counts(d.get('invited'))}",
+    "RaterReminded": lambda d: f"Reminder sent ({d.get('reminders')} so far)",
+    "InvitationWithdrawn": lambda d: (
+        f"Invitation withdrawn; invitations now {_counts(d.get('invited'))}"
+    ),
+    "FeedbackSubmitted": lambda d: (
+        f"Feedback received; responses now {_counts(d.get('submitted'))}"
+    ),
+    "FeedbackRoundClosed": _round_closed,
     "EngagementOpened": _engagement_opened,
     "StakeholderAdded": lambda d: (
         f"Stakeholder {d.get('name')} ({_phase(d.get('relationship'))}) added"
