@@ -243,3 +243,11 @@ def test_only_the_engagements_coach_or_an_admin_changes_it(client, store):
     assert_problem(manager, 403, "forbidden")
     admin = client.post(url, json={"reason": "r"}, headers=bearer(subject="a1", roles=["admin"]))
     assert admin.status_code == 200
+
+
+def test_the_docs_page_lists_every_operation(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "/engagements/{engagement_id}/rounds/{round_id}/closure" in text
+    assert "OpenEngagement" in text and "bearerAuth" in text
