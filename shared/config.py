@@ -30,6 +30,7 @@ class ServiceConfig:
     relay_poll_seconds: float = 0.05
     consumer_group: str = ""
     consumer_max_attempts: int = 3
+    schedule_seconds: float = 60.0
 
     @property
     def database(self) -> str:

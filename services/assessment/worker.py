@@ -1,6 +1,19 @@
-"""Assessment worker: python -m services.assessment.worker (the outbox relay)."""
+"""Assessment worker: python -m services.assessment.worker (outbox relay, round closing)."""
 
-from shared.worker import main_for, relay_loop
+from services.assessment.round_scheduler import schedule_loop
+from services.assessment.rounds_service import today
+from shared.resources import Resources
+from shared.worker import Loop, main_for, relay_loop
+
+
+def loops(resources: Resources) -> list[Loop]:
+    """Relay the outbox; close rounds that reached their closing date."""
+    every = resources.config.schedule_seconds
+    return [
+        relay_loop(resources, "assessment"),
+        schedule_loop(resources.event_store, today, every),
+    ]
+
 
 if __name__ == "__main__":
-    main_for("assessment", lambda resources: [relay_loop(resources, "assessment")])
+    main_for("assessment", loops)

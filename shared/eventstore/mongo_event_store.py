@@ -68,6 +68,10 @@ class MongoEventStore(EventStore):
         ).sort("seq", ASCENDING)
         return [doc["stream"] for doc in cursor if doc["stream"].startswith(prefix)]
 
+    def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
+        cursor = self._commits.find({"events.type": event_type}, {"events": 1}).sort("seq", 1)
+        return [e for doc in cursor for e in doc["events"] if e["type"] == event_type]
+
     def unpublished(self, limit: int = 100) -> list[Commit]:
         cursor = (
             self._commits.find({"published": False}, {"private": 0})

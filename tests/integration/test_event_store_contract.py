@@ -124,3 +124,13 @@ def test_streams_of_a_subject_are_listed_per_tenant_oldest_first(store):
     assert store.stream_ids("acme", "e1", prefix="round-") == ["round-1", "round-2"]
     assert store.stream_ids("acme", "e1") == ["round-1", "engagement-e1", "round-2"]
     assert store.stream_ids("globex", "e1") == ["round-3"]
+
+
+def test_events_of_one_type_are_found_across_streams(store):
+    typed = lambda i, t: {"id": i, "type": t, "streamversion": 1}  # noqa: E731
+    store.append(Commit("a", "acme", "x", 0, (typed("a1", "Opened"),)))
+    store.append(Commit("b", "globex", "y", 0, (typed("b1", "Opened"),)))
+    store.append(Commit("a", "acme", "x", 1, ({**typed("a2", "Closed"), "streamversion": 2},)))
+    assert [e["id"] for e in store.events_of_type("Opened")] == ["a1", "b1"]
+    assert [e["id"] for e in store.events_of_type("Closed")] == ["a2"]
+    assert store.events_of_type("Nothing") == []
