@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from services.assessment.domain.engagement import Engagement, OpenEngagement
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden, PreconditionFailed
+from shared.domain.errors import Forbidden
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
@@ -44,14 +44,7 @@ def change_engagement(
 ) -> Engagement:
     """Load, let the engagement's coach (or an admin) act on it, and save the new events."""
     engagement = engagement_to_change(store, caller, engagement_id)
-    if if_match is not None and if_match != engagement.version:
-        raise PreconditionFailed(
-            f"the engagement is at version {engagement.version}, not {if_match}"
-        )
-    loaded_version = engagement.version
-    act(engagement)
-    engagements(store).save(engagement, ctx, expected_version=loaded_version)
-    return engagement
+    return engagements(store).update(engagement, act, ctx, if_match)
 
 
 def engagement_to_change(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:

@@ -13,7 +13,7 @@ from services.assessment.domain.feedback import RaterGroup
 from services.assessment.domain.feedback_round import FeedbackRound, Invitation
 from services.assessment.domain.feedback_round_events import RoundSettings
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden, InvalidTransition, NotFound, PreconditionFailed
+from shared.domain.errors import Forbidden, InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
@@ -79,12 +79,7 @@ def change_round(
     """Let the engagement's coach (or an admin) act on a round and save its new events."""
     application.engagement_to_change(store, caller, engagement_id)
     _, round_ = round_for(store, caller, engagement_id, round_id)
-    if if_match is not None and if_match != round_.version:
-        raise PreconditionFailed(f"the round is at version {round_.version}, not {if_match}")
-    loaded = round_.version
-    act(round_)
-    rounds(store).save(round_, ctx, expected_version=loaded)
-    return round_
+    return rounds(store).update(round_, act, ctx, if_match)
 
 
 def invite(round_: FeedbackRound, group: str, rater_name: str, contact: str) -> tuple[str, str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from shared.domain.aggregate import Aggregate
-from shared.domain.errors import ConcurrencyConflict, NotFound
+from shared.domain.errors import ConcurrencyConflict, NotFound, PreconditionFailed
 from shared.events import catalogue
 from shared.events.envelope import EventContext, seal
 from shared.eventstore.port import Commit, EventStore
@@ -34,6 +35,26 @@ class Repository(Generic[A]):
         if not events:
             raise NotFound(f"{stream_id} not found")
         return self._type.replay(stream_id, events)
+
+    def update(
+        self,
+        aggregate: A,
+        act: Callable[[A], None],
+        ctx: EventContext,
+        if_match: int | None = None,
+    ) -> A:
+        """Let `act` decide on a loaded aggregate, then save against the version it was loaded at.
+
+        `if_match` is the version the caller last saw: PreconditionFailed when it moved on.
+        """
+        if if_match is not None and if_match != aggregate.version:
+            raise PreconditionFailed(
+                f"{aggregate.stream_id} is at version {aggregate.version}, not {if_match}"
+            )
+        loaded = aggregate.version
+        act(aggregate)
+        self.save(aggregate, ctx, expected_version=loaded)
+        return aggregate
 
     def save(
         self, aggregate: A, ctx: EventContext, expected_version: int | None = None

@@ -62,9 +62,12 @@ def test_a_baseline_360_runs_over_http_and_kafka_carries_no_rater_identity(syste
 
     state = http.get(round_url, headers=coach, timeout=10).json()
     assert state["status"] == "closed" and len(state["invitations"]) == 8
+    assessment = record_profile_barriers_and_areas(http, api, coach, state["id"])
+    assert [b["status"] for b in assessment["barriers"]] == ["resolved", "open"]
+    assert len(assessment["development_areas"]) == 3 and assessment["version"] == 5
 
     config = ServiceConfig.from_env("assessment", env=system.env)
-    expected = 1 + 2 + 1 + 8 + 8 + 1
+    expected = 1 + 2 + 1 + 8 + 8 + 1 + 5
     assert wait_until(
         lambda: len(_mine(config, engagement["id"], expected)) >= expected, timeout=30
     )
@@ -88,6 +91,47 @@ def test_a_baseline_360_runs_over_http_and_kafka_carries_no_rater_identity(syste
         lambda: timeline(system, http, engagement["id"], *manager).json().get("total") == expected,
         30,
     )
+
+
+def record_profile_barriers_and_areas(http, api: str, coach: dict, round_id: str) -> dict:
+    profile = {
+        "instrument": "Hogan HPI",
+        "scales": [{"name": "Adjustment", "score": 72}, {"name": "Ambition", "score": 91}],
+        "strengths": ["drive"],
+        "development_needs": ["patience under pressure"],
+        "administered_on": "2026-01-10",
+        "administered_by": "Casey Coach",
+    }
+    assert http.post(f"{api}/profiles", json=profile, headers=coach, timeout=10).status_code == 201
+    barriers = [
+        {"description": "Interrupts in meetings", "source": "peer", "impact": "high",
+         "capability": "listening"},
+        {"description": "Avoids conflict with sales", "source": "manager", "impact": "medium",
+         "capability": "tough_conversations"},
+    ]  # fmt: skip
+    for barrier in barriers:
+        created = http.post(f"{api}/barriers", json=barrier, headers=coach, timeout=10)
+        assert created.status_code == 201, created.text
+    state = created.json()
+    first = state["barriers"][0]["id"]
+    resolved = http.post(
+        f"{api}/barriers/{first}/resolution", json={"note": "Agreed meeting norms"},
+        headers=coach, timeout=10,
+    )  # fmt: skip
+    assert resolved.status_code == 200, resolved.text
+    profile_id = resolved.json()["profiles"][0]["id"]
+    areas = {"areas": [
+        {"capability": "listening", "rationale": "Blind spot in the baseline 360",
+         "linked_to": [{"kind": "round", "id": round_id}, {"kind": "barrier", "id": first}]},
+        {"capability": "tough_conversations", "rationale": "Manager's barrier",
+         "linked_to": [{"kind": "profile", "id": profile_id}]},
+        {"capability": "custom:Strategic patience", "rationale": "Profile development need"},
+    ]}  # fmt: skip
+    selected = http.put(f"{api}/development-areas", json=areas, headers=coach, timeout=10)
+    assert selected.status_code == 200, selected.text
+    read = http.get(f"{api}/needs-assessment", headers=coach, timeout=10)
+    assert read.status_code == 200 and read.headers["ETag"] == '"5"'
+    return dict(read.json())
 
 
 def _mine(config: ServiceConfig, engagement_id: str, expected: int) -> list[dict]:

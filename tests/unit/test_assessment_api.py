@@ -2,50 +2,9 @@
 
 import pytest
 
-from services.assessment.app import create_app
-from shared.auth.tokens import mint
-from shared.config import ServiceConfig
-from shared.eventstore.memory_event_store import MemoryEventStore
-from shared.resources import Resources
+from tests.unit.api_helpers import ENGAGEMENT, assert_problem, bearer
 
-CONFIG = ServiceConfig.from_env("assessment", env={}, max_body_bytes=4096)
-BODY = {
-    "executive": {"id": "x1", "name": "Alex"},
-    "manager": {"id": "m1", "name": "Dana"},
-    "programme": "Personal mastery",
-    "start_date": "2026-01-05",
-}
-
-
-def bearer(subject="c1", tenant="acme", roles=("coach",), secret=CONFIG.jwt_secret) -> dict:
-    token = mint(
-        secret,
-        subject=subject,
-        tenant=tenant,
-        roles=list(roles),
-        issuer=CONFIG.jwt_issuer,
-        audience=CONFIG.jwt_audience,
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def store():
-    return MemoryEventStore()
-
-
-@pytest.fixture
-def client(store):
-    return create_app(CONFIG, Resources(CONFIG, event_store=store)).test_client()
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["type"].endswith(code)
-    assert body["correlation_id"]
-    return body
+BODY = ENGAGEMENT
 
 
 def test_coach_opens_an_engagement_and_reads_it_back(client, store):
@@ -147,7 +106,7 @@ def test_non_json_body_is_415(client, store):
 
 
 def test_oversized_body_is_413(client, store):
-    body = BODY | {"programme": "x" * 5000}
+    body = BODY | {"programme": "x" * 10_000}
     response = client.post("/engagements", json=body, headers=bearer())
     assert_problem(response, 413, "request-entity-too-large")
     assert store.unpublished() == []

@@ -4,11 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.assessment.app import create_app
-from shared.config import ServiceConfig
-from shared.eventstore.memory_event_store import MemoryEventStore
-from shared.resources import Resources
-from tests.unit.test_assessment_api import BODY, CONFIG, assert_problem, bearer
+from tests.unit.api_helpers import ENGAGEMENT as BODY
+from tests.unit.api_helpers import assert_problem, bearer
 
 CLOSES = (date.today() + timedelta(days=20)).isoformat()
 ROUND = {
@@ -16,17 +13,6 @@ ROUND = {
     "competencies": [{"id": "listening"}, {"id": "custom:strategy", "name": "Strategy"}],
     "closes_on": CLOSES,
 }
-
-
-@pytest.fixture
-def store():
-    return MemoryEventStore()
-
-
-@pytest.fixture
-def client(store):
-    config: ServiceConfig = CONFIG
-    return create_app(config, Resources(config, event_store=store)).test_client()
 
 
 def events_in(store) -> int:

@@ -47,7 +47,22 @@ def _round_closed(d: Mapping[str, Any]) -> str:
     )
 
 
+def _areas(d: Mapping[str, Any]) -> str:
+    names = ", ".join(str(a.get("capability")) for a in d.get("areas") or [])
+    return f"Development areas selected: {names}"
+
+
 LINES: dict[str, Describe] = {
+    "ProfileRecorded": lambda d: (
+        f"Profile recorded: {d.get('instrument')}, administered by {d.get('administered_by')}"
+        f" on {d.get('administered_on')}"
+    ),
+    "BarrierIdentified": lambda d: (
+        f"Barrier identified ({d.get('impact')} impact, raised by {_phase(d.get('source'))}):"
+        f" {d.get('description')}"
+    ),
+    "BarrierResolved": lambda d: f"Barrier resolved: {d.get('note')}",
+    "DevelopmentAreasSelected": _areas,
     "FeedbackRoundOpened": _round_opened,
     "RaterInvited": lambda d: f"Rater invited; invitations now {_counts(d.get('invited'))}",
     "RaterReminded": lambda d: f"Reminder sent ({d.get('reminders')} so far)",

@@ -1,0 +1,460 @@
+"""The needs-assessment routes over Flask's test client and the in-memory store."""
+
+import pytest
+
+from tests.unit.api_helpers import ENGAGEMENT, assert_problem, bearer
+
+PROFILE = {
+    "instrument": "Hogan HPI",
+    "scales": [
+        {"name": "Adjustment", "score": 72, "band": "high"},
+        {"name": "Ambition", "score": 41.5},
+    ],
+    "strengths": ["Calm under pressure"],
+    "development_needs": ["Delegation"],
+    "administered_on": "2026-01-20",
+    "administered_by": "Casey Coach",
+}
+BARRIER = {
+    "description": "Avoids conflict with peers",
+    "source": "peer",
+    "impact": "high",
+    "capability": "listening",
+}
+COACH = {"subject": "c1", "roles": ["coach"]}
+ADMIN = {"subject": "a1", "roles": ["admin"]}
+EXECUTIVE = {"subject": "x1", "roles": ["executive"]}
+MANAGER = {"subject": "m1", "roles": ["manager"]}
+
+
+def stored(store) -> list:
+    """Every commit in the store (nothing is published in these tests)."""
+    return store.unpublished(limit=10_000)
+
+
+def assessment_events(store, engagement_id: str) -> list[dict]:
+    return store.load(f"needs-assessment-{engagement_id}")
+
+
+@pytest.fixture
+def engagement_id(client) -> str:
+    response = client.post("/engagements", json=ENGAGEMENT, headers=bearer())
+    assert response.status_code == 201
+    return response.get_json()["id"]
+
+
+@pytest.fixture
+def seeded(client, engagement_id) -> dict:
+    """An engagement with a profile, an open barrier and a resolved barrier."""
+    base = f"/engagements/{engagement_id}"
+    profile = client.post(f"{base}/profiles", json=PROFILE, headers=bearer())
+    client.post(f"{base}/barriers", json=BARRIER, headers=bearer())
+    barriers = client.post(f"{base}/barriers", json=BARRIER, headers=bearer()).get_json()
+    resolved_id = barriers["barriers"][1]["id"]
+    resolved = client.post(
+        f"{base}/barriers/{resolved_id}/resolution", json={"note": "done"}, headers=bearer()
+    )
+    assert resolved.status_code == 200, resolved.get_json()
+    return {
+        "engagement": engagement_id,
+        "base": base,
+        "profile": profile.get_json()["profiles"][0]["id"],
+        "open": barriers["barriers"][0]["id"],
+        "resolved": resolved_id,
+    }
+
+
+def writes(ids: dict) -> list[tuple[str, str, dict]]:
+    """One valid call of each write route."""
+    areas = {"areas": [{"capability": "listening", "rationale": "Peers feel unheard"}]}
+    return [
+        ("post", f"{ids['base']}/profiles", PROFILE),
+        ("post", f"{ids['base']}/barriers", BARRIER),
+        ("post", f"{ids['base']}/barriers/{ids['open']}/resolution", {"note": "done"}),
+        ("put", f"{ids['base']}/development-areas", areas),
+    ]
+
+
+WRITE_IDS = ["profile", "barrier", "resolution", "development-areas"]
+
+
+def test_an_engagement_without_facts_reads_as_an_empty_assessment(client, engagement_id):
+    response = client.get(f"/engagements/{engagement_id}/needs-assessment", headers=bearer())
+    assert response.status_code == 200 and response.headers["ETag"] == '"0"'
+    assert response.get_json() == {
+        "engagement_id": engagement_id,
+        "version": 0,
+        "profiles": [],
+        "barriers": [],
+        "development_areas": [],
+    }
+
+
+def test_coach_records_a_profile(client, store, engagement_id):
+    response = client.post(
+        f"/engagements/{engagement_id}/profiles",
+        json=PROFILE,
+        headers=bearer() | {"X-Correlation-ID": "req-7"},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.headers["ETag"] == '"1"'
+    assert response.headers["Location"] == f"/engagements/{engagement_id}/needs-assessment"
+    [profile] = response.get_json()["profiles"]
+    assert profile == {"id": profile["id"]} | PROFILE | {
+        "scales": [
+            {"name": "Adjustment", "score": 72, "band": "high"},
+            {"name": "Ambition", "score": 41.5},
+        ]
+    }
+    [event] = assessment_events(store, engagement_id)
+    assert event["type"] == "mastery.assessment.ProfileRecorded.v1"
+    assert event["subject"] == engagement_id and event["tenant"] == "acme"
+    assert event["actor"] == "c1" and event["correlationid"] == "req-7"
+    assert event["data"]["profile_id"] == profile["id"]
+    assert event["data"]["engagement_id"] == engagement_id
+
+
+def test_several_profiles_may_be_recorded(client, engagement_id):
+    url = f"/engagements/{engagement_id}/profiles"
+    client.post(url, json=PROFILE, headers=bearer())
+    second = client.post(url, json=PROFILE | {"instrument": "DISC"}, headers=bearer())
+    assert [p["instrument"] for p in second.get_json()["profiles"]] == ["Hogan HPI", "DISC"]
+
+
+def test_coach_identifies_and_resolves_a_barrier(client, store, engagement_id):
+    base = f"/engagements/{engagement_id}"
+    identified = client.post(f"{base}/barriers", json=BARRIER, headers=bearer())
+    assert identified.status_code == 201, identified.get_json()
+    [barrier] = identified.get_json()["barriers"]
+    assert barrier == {"id": barrier["id"], "status": "open"} | BARRIER
+    resolved = client.post(
+        f"{base}/barriers/{barrier['id']}/resolution",
+        json={"note": "Agreed a peer forum"},
+        headers=bearer() | {"If-Match": '"1"'},
+    )
+    assert resolved.status_code == 200, resolved.get_json()
+    assert resolved.headers["ETag"] == '"2"'
+    [after] = resolved.get_json()["barriers"]
+    assert after["status"] == "resolved" and after["resolution_note"] == "Agreed a peer forum"
+    types = [e["type"].split(".")[2] for e in assessment_events(store, engagement_id)]
+    assert types == ["BarrierIdentified", "BarrierResolved"]
+
+
+def test_coach_selects_development_areas_and_replaces_them(client, store, seeded):
+    url = f"{seeded['base']}/development-areas"
+    links = [
+        {"kind": "profile", "id": seeded["profile"]},
+        {"kind": "barrier", "id": seeded["resolved"]},
+        {"kind": "round", "id": "any-round"},
+    ]
+    areas = [
+        {"capability": "listening", "rationale": "Peers feel unheard", "linked_to": links},
+        {"capability": "custom:Managing up", "rationale": "Board exposure"},
+    ]
+    selected = client.put(url, json={"areas": areas}, headers=bearer())
+    assert selected.status_code == 200, selected.get_json()
+    assert selected.get_json()["development_areas"] == [
+        areas[0],
+        areas[1] | {"linked_to": []},
+    ]
+    version = selected.get_json()["version"]
+    again = client.put(url, json={"areas": areas}, headers=bearer())
+    assert again.status_code == 200 and again.get_json()["version"] == version
+    replaced = client.put(
+        url,
+        json={"areas": [{"capability": "integrity", "rationale": "r"}]},
+        headers=bearer() | {"If-Match": f'"{version}"'},
+    )
+    assert [a["capability"] for a in replaced.get_json()["development_areas"]] == ["integrity"]
+    assert assessment_events(store, seeded["engagement"])[-1]["type"] == (
+        "mastery.assessment.DevelopmentAreasSelected.v1"
+    )
+
+
+def test_an_admin_may_write(client, engagement_id):
+    response = client.post(
+        f"/engagements/{engagement_id}/barriers", json=BARRIER, headers=bearer(**ADMIN)
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("caller", [COACH, ADMIN, EXECUTIVE], ids=["coach", "admin", "executive"])
+def test_coach_admin_and_executive_read_everything(client, seeded, caller):
+    response = client.get(f"{seeded['base']}/needs-assessment", headers=bearer(**caller))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert response.headers["ETag"] == f'"{body["version"]}"' == '"4"'
+    assert [p["id"] for p in body["profiles"]] == [seeded["profile"]]
+    assert [b["status"] for b in body["barriers"]] == ["open", "resolved"]
+
+
+def test_the_manager_reads_barriers_and_development_areas_but_not_profiles(client, seeded):
+    response = client.get(f"{seeded['base']}/needs-assessment", headers=bearer(**MANAGER))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert "profiles" not in body
+    assert len(body["barriers"]) == 2 and body["development_areas"] == []
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [{"subject": "c9", "roles": ["coach"]}, {"subject": "h1", "roles": ["hr"]},
+     {"subject": "au1", "roles": ["auditor"]}, {"subject": "m9", "roles": ["manager"]}],
+    ids=["other-coach", "hr", "auditor", "other-manager"],
+)  # fmt: skip
+def test_who_is_not_on_the_engagement_cannot_read(client, seeded, caller):
+    response = client.get(f"{seeded['base']}/needs-assessment", headers=bearer(**caller))
+    assert_problem(response, 403, "forbidden")
+
+
+def test_if_match_of_the_current_version_is_honoured(client, engagement_id):
+    url = f"/engagements/{engagement_id}/barriers"
+    first = client.post(url, json=BARRIER, headers=bearer() | {"If-Match": '"0"'})
+    assert first.status_code == 201
+    second = client.post(url, json=BARRIER, headers=bearer() | {"If-Match": 'W/"1"'})
+    assert second.status_code == 201 and second.headers["ETag"] == '"2"'
+
+
+@pytest.mark.parametrize("route", range(4), ids=WRITE_IDS)
+def test_stale_if_match_is_412_and_stores_nothing(client, store, seeded, route):
+    method, url, body = writes(seeded)[route]
+    before = stored(store)
+    response = getattr(client, method)(url, json=body, headers=bearer() | {"If-Match": '"3"'})
+    assert_problem(response, 412, "precondition-failed")
+    assert stored(store) == before
+
+
+def test_a_malformed_if_match_is_400(client, store, engagement_id):
+    response = client.post(
+        f"/engagements/{engagement_id}/barriers",
+        json=BARRIER,
+        headers=bearer() | {"If-Match": "yesterday"},
+    )
+    assert_problem(response, 400, "bad-request")
+    assert assessment_events(store, engagement_id) == []
+
+
+def _scales(*scales: dict) -> dict:
+    return PROFILE | {"scales": list(scales)}
+
+
+def _areas(*areas: dict) -> dict:
+    return {"areas": list(areas)}
+
+
+def _area(**changes) -> dict:
+    return {"capability": "listening", "rationale": "why"} | changes
+
+
+BAD_INPUT = [
+    # profiles
+    ("profile-unknown-field", "post", "/profiles", PROFILE | {"surprise": 1}, 422,
+     "validation-error"),
+    ("profile-instrument-type", "post", "/profiles", PROFILE | {"instrument": 7}, 422,
+     "validation-error"),
+    ("profile-score-as-text", "post", "/profiles", _scales({"name": "A", "score": "7"}), 422,
+     "validation-error"),
+    ("profile-score-as-bool", "post", "/profiles", _scales({"name": "A", "score": True}), 422,
+     "validation-error"),
+    ("profile-score-out-of-range", "post", "/profiles", _scales({"name": "A", "score": 1e7}), 422,
+     "validation-error"),
+    ("profile-scale-unknown-field", "post", "/profiles",
+     _scales({"name": "A", "score": 1, "colour": "red"}), 422, "validation-error"),
+    ("profile-scales-not-a-list", "post", "/profiles", PROFILE | {"scales": {"A": 1}}, 422,
+     "validation-error"),
+    ("profile-no-scales", "post", "/profiles", _scales(), 422, "validation-error"),
+    ("profile-strength-type", "post", "/profiles", PROFILE | {"strengths": [["nested"]]}, 422,
+     "validation-error"),
+    ("profile-missing-date", "post", "/profiles",
+     {k: v for k, v in PROFILE.items() if k != "administered_on"}, 422, "validation-error"),
+    ("profile-bad-date", "post", "/profiles", PROFILE | {"administered_on": "last week"}, 422,
+     "validation-error"),
+    ("profile-future-date", "post", "/profiles", PROFILE | {"administered_on": "2999-01-01"},
+     422, "invalid-command"),
+    ("profile-blank-instrument", "post", "/profiles", PROFILE | {"instrument": "   "}, 422,
+     "invalid-command"),
+    ("profile-duplicate-scale", "post", "/profiles",
+     _scales({"name": "A", "score": 1}, {"name": "a", "score": 2}), 422, "invalid-command"),
+    ("profile-body-not-an-object", "post", "/profiles", ["Hogan"], 422, "validation-error"),
+    # barriers
+    ("barrier-unknown-field", "post", "/barriers", BARRIER | {"owner": "x1"}, 422,
+     "validation-error"),
+    ("barrier-impact-type", "post", "/barriers", BARRIER | {"impact": 3}, 422,
+     "validation-error"),
+    ("barrier-unknown-source", "post", "/barriers", BARRIER | {"source": "board"}, 422,
+     "validation-error"),
+    ("barrier-unknown-impact", "post", "/barriers", BARRIER | {"impact": "critical"}, 422,
+     "validation-error"),
+    ("barrier-missing-description", "post", "/barriers",
+     {k: v for k, v in BARRIER.items() if k != "description"}, 422, "validation-error"),
+    ("barrier-unknown-capability", "post", "/barriers", BARRIER | {"capability": "charisma"},
+     422, "invalid-command"),
+    ("barrier-empty-custom-capability", "post", "/barriers", BARRIER | {"capability": "custom:"},
+     422, "invalid-command"),
+    # resolution
+    ("resolve-unknown-barrier", "post", "/barriers/nobody/resolution", {"note": "n"}, 404,
+     "not-found"),
+    ("resolve-resolved-barrier", "post", "/barriers/{resolved}/resolution", {"note": "n"}, 409,
+     "invalid-transition"),
+    ("resolve-without-note", "post", "/barriers/{open}/resolution", {}, 422, "validation-error"),
+    ("resolve-note-type", "post", "/barriers/{open}/resolution", {"note": ["n"]}, 422,
+     "validation-error"),
+    ("resolve-unknown-field", "post", "/barriers/{open}/resolution", {"note": "n", "by": "c1"},
+     422, "validation-error"),
+    ("resolve-blank-note", "post", "/barriers/{open}/resolution", {"note": "  "}, 422,
+     "invalid-command"),
+    ("resolve-long-note", "post", "/barriers/{open}/resolution", {"note": "n" * 2001}, 422,
+     "validation-error"),
+    # development areas
+    ("areas-unknown-field", "put", "/development-areas", _areas(_area()) | {"all": True}, 422,
+     "validation-error"),
+    ("areas-area-unknown-field", "put", "/development-areas", _areas(_area(weight=2)), 422,
+     "validation-error"),
+    ("areas-not-a-list", "put", "/development-areas", {"areas": "listening"}, 422,
+     "validation-error"),
+    ("areas-none", "put", "/development-areas", _areas(), 422, "validation-error"),
+    ("areas-ten", "put", "/development-areas",
+     _areas(*(_area(capability=f"custom:area {i}") for i in range(10))), 422,
+     "validation-error"),
+    ("areas-missing-rationale", "put", "/development-areas", _areas({"capability": "listening"}),
+     422, "validation-error"),
+    ("areas-blank-rationale", "put", "/development-areas", _areas(_area(rationale=" ")), 422,
+     "invalid-command"),
+    ("areas-capability-type", "put", "/development-areas", _areas(_area(capability=5)), 422,
+     "validation-error"),
+    ("areas-unknown-capability", "put", "/development-areas",
+     _areas(_area(capability="charisma")), 422, "invalid-command"),
+    ("areas-duplicate-capability", "put", "/development-areas", _areas(_area(), _area()), 422,
+     "invalid-command"),
+    ("areas-unknown-profile", "put", "/development-areas",
+     _areas(_area(linked_to=[{"kind": "profile", "id": "p-none"}])), 422, "invalid-command"),
+    ("areas-unknown-barrier", "put", "/development-areas",
+     _areas(_area(linked_to=[{"kind": "barrier", "id": "{profile}"}])), 422, "invalid-command"),
+    ("areas-unknown-reference-kind", "put", "/development-areas",
+     _areas(_area(linked_to=[{"kind": "session", "id": "s1"}])), 422, "validation-error"),
+    ("areas-reference-unknown-field", "put", "/development-areas",
+     _areas(_area(linked_to=[{"kind": "round", "id": "r1", "at": 1}])), 422,
+     "validation-error"),
+    ("areas-reference-id-type", "put", "/development-areas",
+     _areas(_area(linked_to=[{"kind": "round", "id": 1}])), 422, "validation-error"),
+]  # fmt: skip
+
+
+def _fill(value, ids: dict):
+    """Put the seeded ids into {placeholders} of a path or body."""
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [case[1:] for case in BAD_INPUT],
+    ids=[case[0] for case in BAD_INPUT],
+)
+def test_bad_input_is_refused_and_stores_nothing(
+    client, store, seeded, method, path, body, status, code
+):
+    before = stored(store)
+    response = getattr(client, method)(
+        seeded["base"] + _fill(path, seeded), json=_fill(body, seeded), headers=bearer()
+    )
+    assert_problem(response, status, code)
+    assert stored(store) == before
+
+
+@pytest.mark.parametrize("route", range(4), ids=WRITE_IDS)
+def test_another_tenants_engagement_is_404_and_stores_nothing(client, store, seeded, route):
+    method, url, body = writes(seeded)[route]
+    before = stored(store)
+    for caller in ({"subject": "c1", "roles": ["coach"]}, {"subject": "a1", "roles": ["admin"]}):
+        response = getattr(client, method)(
+            url, json=body, headers=bearer(tenant="globex", **caller)
+        )
+        assert_problem(response, 404, "not-found")
+    assert stored(store) == before
+
+
+def test_another_tenant_cannot_read(client, seeded):
+    response = client.get(
+        f"{seeded['base']}/needs-assessment", headers=bearer(tenant="globex", roles=["admin"])
+    )
+    assert_problem(response, 404, "not-found")
+
+
+def test_an_unknown_engagement_is_404(client, store):
+    response = client.post("/engagements/nope/barriers", json=BARRIER, headers=bearer())
+    assert_problem(response, 404, "not-found")
+    assert_problem(
+        client.get("/engagements/nope/needs-assessment", headers=bearer()), 404, "not-found"
+    )
+    assert stored(store) == []
+
+
+@pytest.mark.parametrize("route", range(4), ids=WRITE_IDS)
+@pytest.mark.parametrize(
+    "caller",
+    [MANAGER, EXECUTIVE, {"subject": "c9", "roles": ["coach"]},
+     {"subject": "m1", "roles": ["coach"]}],
+    ids=["manager", "executive", "another-coach", "manager-with-coach-role"],
+)  # fmt: skip
+def test_only_the_coach_or_an_admin_writes(client, store, seeded, route, caller):
+    method, url, body = writes(seeded)[route]
+    before = stored(store)
+    response = getattr(client, method)(url, json=body, headers=bearer(**caller))
+    assert_problem(response, 403, "forbidden")
+    assert stored(store) == before
+
+
+@pytest.mark.parametrize("route", range(4), ids=WRITE_IDS)
+def test_without_a_token_it_is_401(client, store, seeded, route):
+    method, url, body = writes(seeded)[route]
+    before = stored(store)
+    assert_problem(getattr(client, method)(url, json=body), 401, "unauthorized")
+    assert stored(store) == before
+
+
+def _cancel(client, base: str) -> None:
+    response = client.post(f"{base}/cancellation", json={"reason": "budget"}, headers=bearer())
+    assert response.status_code == 200
+
+
+def _complete(client, base: str) -> None:
+    for phase in ("kpi_alignment", "results_management", "completed"):
+        response = client.post(f"{base}/phase", json={"phase": phase}, headers=bearer())
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("route", range(4), ids=WRITE_IDS)
+@pytest.mark.parametrize("close", [_cancel, _complete], ids=["cancelled", "completed"])
+def test_a_closed_engagement_is_409_and_stores_nothing(client, store, seeded, route, close):
+    close(client, seeded["base"])
+    method, url, body = writes(seeded)[route]
+    before = stored(store)
+    for caller in (COACH, ADMIN):
+        response = getattr(client, method)(url, json=body, headers=bearer(**caller))
+        assert_problem(response, 409, "invalid-transition")
+    assert stored(store) == before
+    read = client.get(f"{seeded['base']}/needs-assessment", headers=bearer())
+    assert read.status_code == 200 and len(read.get_json()["barriers"]) == 2
+
+
+def test_writes_after_the_needs_assessment_phase_are_allowed(client, seeded):
+    client.post(f"{seeded['base']}/phase", json={"phase": "kpi_alignment"}, headers=bearer())
+    response = client.post(f"{seeded['base']}/barriers", json=BARRIER, headers=bearer())
+    assert response.status_code == 201
+
+
+def test_openapi_document_lists_the_routes(client):
+    paths = set(client.get("/openapi.json").get_json()["paths"])
+    assert {
+        "/engagements/{engagement_id}/profiles",
+        "/engagements/{engagement_id}/barriers",
+        "/engagements/{engagement_id}/barriers/{barrier_id}/resolution",
+        "/engagements/{engagement_id}/development-areas",
+        "/engagements/{engagement_id}/needs-assessment",
+    } <= paths
