@@ -150,10 +150,10 @@ def _print_welcome(started: list[Process], profile: infra.Profile) -> None:
     print("\nMastery Ledger is running:")
     for process in started:
         if process.port:
-            print(f"  {process.name:<16} {process.url}   (OpenAPI: {process.url}/openapi.json)")
+            print(f"  {process.name:<16} {process.url}   (API docs: {process.url}/docs)")
     print(f"  logs: {profile.logs_dir}")
     print("\nA development token (HS256, local secret):")
-    print("  TOKEN=$(make token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey Coach')")
+    print("  TOKEN=$(make -s token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey Coach')")
     print("Stop everything with: make stop\n")
 
 
