@@ -33,10 +33,7 @@ def latest_date() -> date:
 
 def load(store: EventStore, tenant: str, engagement_id: str) -> NeedsAssessment:
     """The engagement's needs assessment; an empty one (version 0) before its first fact."""
-    stream_id = NeedsAssessment.stream_for(engagement_id)
-    if store.version(stream_id) == 0:
-        return NeedsAssessment(stream_id)
-    return needs_assessments(store).get(tenant, stream_id)
+    return needs_assessments(store).get_or_new(tenant, NeedsAssessment.stream_for(engagement_id))
 
 
 def read(

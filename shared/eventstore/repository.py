@@ -28,6 +28,15 @@ class Repository(Generic[A]):
             raise NotFound(f"{stream_id} not found")
         return self._type.replay(stream_id, events)
 
+    def get_or_new(self, tenant: str, stream_id: str) -> A:
+        """The aggregate, or a new empty one (version 0) for a stream not started yet.
+
+        For aggregates that start with their first fact and whose stream id is derived
+        from an engagement the caller was already checked against."""
+        if self._store.version(stream_id) == 0:
+            return self._type(stream_id)
+        return self.get(tenant, stream_id)
+
     def get_unscoped(self, stream_id: str) -> A:
         """The aggregate whatever its tenant: only for callers holding a capability for it
         (a rater's invitation token names its round); NotFound for no stream."""

@@ -1,0 +1,1 @@
+"""KPI domain: aggregates, events and decisions. Standard library only."""
