@@ -6,9 +6,9 @@ from typing import Any, Protocol
 
 from pymongo.database import Database
 
-from services.reporting.projections.engagements import EngagementProjection
 from services.reporting.projections.timeline import TimelineProjection
 from shared.events.envelope import missing_attributes
+from shared.projections.engagement_directory import EngagementDirectory
 
 
 class Projection(Protocol):
@@ -24,7 +24,7 @@ class Projector:
 
     def __init__(self, database: Database[Any]) -> None:
         self.projections: list[Projection] = [
-            EngagementProjection(database),
+            EngagementDirectory(database),
             TimelineProjection(database),
         ]
 

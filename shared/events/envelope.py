@@ -45,6 +45,12 @@ def schema_uri(context: str, name: str, version: int) -> str:
     return f"urn:mastery-ledger:schema:{context}.{name}.v{version}"
 
 
+def event_name(event_type: str) -> str:
+    """The bare event name of a type: mastery.kpi.TargetChanged.v1 -> TargetChanged."""
+    parts = event_type.split(".")
+    return parts[-2] if len(parts) >= 2 else event_type
+
+
 def utc_now() -> str:
     """Current time as RFC 3339 UTC with milliseconds."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,4 +1,6 @@
-"""Engagement directory: who takes part in each engagement (used for access checks too)."""
+"""Engagement directory: each engagement's tenant, participants and phase, from the
+assessment topic. The reporting service checks access with it; the kpi service learns
+which engagements exist and who their manager is (it never calls another service)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from services.reporting.domain.timeline_lines import event_name
+from shared.events.envelope import event_name
 
 COLLECTION = "engagements"
 
 
-class EngagementProjection:
+class EngagementDirectory:
     """One document per engagement: tenant, participants, phase, last applied version."""
 
     def __init__(self, database: Database[Any]) -> None:

@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.reporting.projections.engagements import EngagementProjection
 from services.reporting.projections.timeline import TimelineProjection
 from shared.domain.errors import Forbidden, NotFound
+from shared.projections.engagement_directory import EngagementDirectory
 from shared.web.app_factory import resources
 from shared.web.auth import current_principal, requires
 
@@ -52,7 +52,7 @@ class TimelineSchema(Schema):
 def visible_engagement(engagement_id: str) -> dict[str, Any]:
     """The engagement's directory entry, if the caller may read it (else 404 or 403)."""
     caller = current_principal()
-    engagement = EngagementProjection(resources().database).find(caller.tenant, engagement_id)
+    engagement = EngagementDirectory(resources().database).find(caller.tenant, engagement_id)
     if engagement is None:
         raise NotFound(f"engagement {engagement_id} not found")
     participants = {engagement[role]["id"] for role in ("executive", "coach", "manager")}

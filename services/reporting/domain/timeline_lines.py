@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.events.envelope import event_name
+
 Describe = Callable[[Mapping[str, Any]], str]
 
 
@@ -89,12 +91,6 @@ LINES: dict[str, Describe] = {
     ),
     "EngagementCancelled": lambda d: f"Engagement cancelled during {_phase(d.get('from_phase'))}",
 }
-
-
-def event_name(event_type: str) -> str:
-    """The bare event name of a CloudEvents type (mastery.kpi.TargetChanged.v1 -> TargetChanged)."""
-    parts = event_type.split(".")
-    return parts[-2] if len(parts) >= 2 else event_type
 
 
 def describe(envelope: Mapping[str, Any]) -> str:

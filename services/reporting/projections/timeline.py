@@ -7,7 +7,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from services.reporting.domain.timeline_lines import describe, event_name
+from services.reporting.domain.timeline_lines import describe
+from shared.events.envelope import event_name
 
 COLLECTION = "timeline"
 

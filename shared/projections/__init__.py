@@ -1,0 +1,1 @@
+"""Read models more than one service keeps from the same events."""
