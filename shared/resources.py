@@ -12,6 +12,7 @@ from pymongo.database import Database
 from shared.config import ServiceConfig
 from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
+from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
 
 
 def mongo_client(uri: str) -> MongoClient[Any]:
@@ -24,12 +25,18 @@ def mongo_client(uri: str) -> MongoClient[Any]:
 class Resources:
     """Lazily opened MongoDB database and Kafka admin client of one process."""
 
-    def __init__(self, config: ServiceConfig, event_store: EventStore | None = None) -> None:
+    def __init__(
+        self,
+        config: ServiceConfig,
+        event_store: EventStore | None = None,
+        directory: EngagementDirectory | None = None,
+    ) -> None:
         self.config = config
         self._lock = threading.Lock()
         self._mongo: MongoClient[Any] | None = None
         self._admin: KafkaAdminClient | None = None
         self._store: EventStore | None = event_store
+        self._directory: EngagementDirectory | None = directory
 
     @property
     def database(self) -> Database[Any]:
@@ -47,6 +54,15 @@ class Resources:
             store.setup()
             self._store = store
         return self._store
+
+    @property
+    def engagement_directory(self) -> EngagementDirectory:
+        """The engagement directory this service keeps from the assessment topic."""
+        if self._directory is None:
+            directory = MongoEngagementDirectory(self.database)
+            directory.setup()
+            self._directory = directory
+        return self._directory
 
     def ping_mongo(self) -> None:
         """Raise unless MongoDB answers."""

@@ -8,7 +8,7 @@ from pymongo.database import Database
 
 from services.reporting.projections.timeline import TimelineProjection
 from shared.events.envelope import missing_attributes
-from shared.projections.engagement_directory import EngagementDirectory
+from shared.projections.engagement_directory import MongoEngagementDirectory
 
 
 class Projection(Protocol):
@@ -24,7 +24,7 @@ class Projector:
 
     def __init__(self, database: Database[Any]) -> None:
         self.projections: list[Projection] = [
-            EngagementDirectory(database),
+            MongoEngagementDirectory(database),
             TimelineProjection(database),
         ]
 

@@ -10,7 +10,6 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from services.reporting.projections.timeline import TimelineProjection
 from shared.domain.errors import Forbidden, NotFound
-from shared.projections.engagement_directory import EngagementDirectory
 from shared.web.app_factory import resources
 from shared.web.auth import current_principal, requires
 
@@ -52,7 +51,7 @@ class TimelineSchema(Schema):
 def visible_engagement(engagement_id: str) -> dict[str, Any]:
     """The engagement's directory entry, if the caller may read it (else 404 or 403)."""
     caller = current_principal()
-    engagement = EngagementDirectory(resources().database).find(caller.tenant, engagement_id)
+    engagement = resources().engagement_directory.find(caller.tenant, engagement_id)
     if engagement is None:
         raise NotFound(f"engagement {engagement_id} not found")
     participants = {engagement[role]["id"] for role in ("executive", "coach", "manager")}
