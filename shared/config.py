@@ -31,6 +31,8 @@ class ServiceConfig:
     consumer_group: str = ""
     consumer_max_attempts: int = 3
     schedule_seconds: float = 60.0
+    on_track_below: float = 0.165
+    at_risk_up_to: float = 0.33
 
     @property
     def database(self) -> str:

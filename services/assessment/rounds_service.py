@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
 
 from services.assessment import application
 from services.assessment.domain.engagement import Engagement
@@ -13,17 +12,13 @@ from services.assessment.domain.feedback import RaterGroup
 from services.assessment.domain.feedback_round import FeedbackRound, Invitation
 from services.assessment.domain.feedback_round_events import RoundSettings
 from shared.auth.tokens import Principal
+from shared.clock import today
 from shared.domain.errors import Forbidden, InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 
 RATER_ACTOR = "anonymous-rater"
-
-
-def today() -> date:
-    """The current date in UTC (closing dates are compared against it)."""
-    return datetime.now(UTC).date()
 
 
 def rounds(store: EventStore) -> Repository[FeedbackRound]:

@@ -1,7 +1,7 @@
 """Assessment worker: python -m services.assessment.worker (outbox relay, round closing)."""
 
 from services.assessment.round_scheduler import schedule_loop
-from services.assessment.rounds_service import today
+from shared.clock import today
 from shared.resources import Resources
 from shared.worker import Loop, main_for, relay_loop
 

@@ -18,3 +18,18 @@ class StrictInteger(fields.Integer):
             raise self.make_error("invalid", input=value)
         result: int = super()._deserialize(value, attr, data, **kwargs)
         return result
+
+
+class StrictNumber(fields.Float):
+    """A finite number given as a JSON number: no strings, no booleans, no NaN or infinity."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, int) and abs(value) > 2**53:  # beyond exact floats (and BSON)
+            raise self.make_error("invalid", input=value)
+        result: float = super()._deserialize(value, attr, data, **kwargs)
+        return result

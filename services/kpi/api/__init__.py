@@ -1,0 +1,1 @@
+"""HTTP edge of the kpi service: marshmallow schemas and blueprints."""
