@@ -11,6 +11,7 @@ from kafka import KafkaConsumer
 from pymongo.errors import ConnectionFailure
 
 from shared.config import ServiceConfig
+from shared.domain.errors import ConcurrencyConflict
 from shared.logs import configure_logging
 from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadLetters
 from shared.messaging.kafka_publisher import KafkaPublisher
@@ -81,7 +82,7 @@ def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handle
         handler,
         KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
         max_attempts=config.consumer_max_attempts,
-        is_transient=lambda exc: isinstance(exc, ConnectionFailure),
+        is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
     )
     return runner.run
 

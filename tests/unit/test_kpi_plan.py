@@ -37,7 +37,7 @@ def plan_with(*weights: int) -> KpiPlan:
 def aligned(*weights: int) -> KpiPlan:
     plan = plan_with(*weights)
     for n in range(len(weights)):
-        plan.approve(f"k{n}", JAN, {})
+        plan.approve(f"k{n}", JAN, {}, JAN)
     plan.pending.clear()
     return plan
 
@@ -75,20 +75,20 @@ def test_sent_back_kpis_are_revised_and_reproposed_before_alignment():
         plan.send_back("k0", " ")
     plan.send_back("k0", "Too ambitious for Q1")
     with pytest.raises(InvalidTransition):
-        plan.approve("k0", JAN, {})
+        plan.approve("k0", JAN, {}, JAN)
     plan.repropose("k0", {"target": 94.0}, JAN)
     assert plan.kpis["k0"].definition.target == 94.0
-    plan.approve("k0", FEB, {})
+    plan.approve("k0", FEB, {}, FEB)
     assert plan.kpis["k0"].state is KpiState.ALIGNED
     assert plan.pending[-1] == KpiAligned("e1", "k0", 90.0, "2026-02-15", 100)
 
 
 def test_weights_must_sum_to_100_once_everything_is_aligned():
     plan = plan_with(50, 40)
-    plan.approve("k0", JAN, {})
+    plan.approve("k0", JAN, {}, JAN)
     with pytest.raises(InvalidCommand, match="sum to 90"):
-        plan.approve("k1", JAN, {})
-    plan.approve("k1", JAN, {"k0": 60})
+        plan.approve("k1", JAN, {}, JAN)
+    plan.approve("k1", JAN, {"k0": 60}, JAN)
     assert [k.definition.weight for k in plan.live()] == [60, 40]
 
 
@@ -174,7 +174,7 @@ def test_replaying_the_plan_restores_it():
     store = MemoryEventStore()
     repo = Repository(store, KpiPlan)
     plan = plan_with(100)
-    plan.approve("k0", JAN, {})
+    plan.approve("k0", JAN, {}, JAN)
     plan.measure("k0", "m1", 92.0, MAR, "", None, MANUAL, MAR, StatusThresholds())
     repo.save(plan, EventContext("acme", "m1", "corr"))
     loaded = repo.get("acme", "kpi-plan-e1")

@@ -82,6 +82,9 @@ WEIGHTS = fields.Dict(
 
 class ApproveSchema(StrictSchema):
     weights = WEIGHTS
+    aligned_on = fields.Date(
+        metadata={"description": "Date of the alignment session, if recorded late (default today)."}
+    )
 
 
 class SendBackSchema(StrictSchema):

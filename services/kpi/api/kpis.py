@@ -181,7 +181,11 @@ class Approval(MethodView):
     def post(self, body: dict[str, Any], engagement_id: str, kpi_id: str) -> Any:
         """The manager aligns a proposed KPI: its baseline and date are fixed."""
         plan = change(
-            engagement_id, {"manager"}, lambda p: p.approve(kpi_id, today(), body["weights"])
+            engagement_id,
+            {"manager"},
+            lambda p: p.approve(
+                kpi_id, body.get("aligned_on") or today(), body["weights"], today()
+            ),
         )
         return one_kpi(plan, kpi_id)
 

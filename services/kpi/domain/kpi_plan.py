@@ -142,13 +142,18 @@ class KpiPlan(Aggregate):
         validate_definition(definition, today)
         self.record(KpiReproposed(self.engagement_id, kpi_id, diffs, definition))
 
-    def approve(self, kpi_id: str, today: date, weights: Mapping[str, int]) -> None:
-        """Align a proposed KPI (fixing its baseline today), optionally re-weighting others."""
+    def approve(
+        self, kpi_id: str, aligned_on: date, weights: Mapping[str, int], today: date
+    ) -> None:
+        """Align a proposed KPI, fixing its baseline as of the alignment session (which may be
+        recorded late, never in the future); optionally re-weight aligned KPIs with it."""
         kpi = self._in_state(kpi_id, KpiState.PROPOSED)
-        validate_definition(kpi.definition, today)
+        if aligned_on > today:
+            raise InvalidCommand("an alignment session cannot be in the future")
+        validate_definition(kpi.definition, aligned_on)
         self._check_weights_after(weights, aligning=kpi)
         self.record(KpiAligned(self.engagement_id, kpi_id, kpi.definition.baseline,
-                               today.isoformat(), kpi.definition.weight))  # fmt: skip
+                               aligned_on.isoformat(), kpi.definition.weight))  # fmt: skip
         self._reweight(weights, None)
 
     def revise(self, kpi_id: str, changes: Mapping[str, Value], review_id: str | None,

@@ -1,0 +1,71 @@
+"""Behavioural KPIs measured by closed feedback rounds, as the assessment topic reports them.
+
+When a round closes covering a behavioural KPI's capability, the KPI gets a measurement
+(source: that round) from the round's published "all others" mean. Idempotent: one
+measurement per KPI and round, however often the event is delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from services.kpi.domain.kpi_events import MeasurementSource
+from services.kpi.domain.kpi_plan import Kpi, KpiPlan, KpiState
+from services.kpi.domain.status import StatusThresholds
+from shared.events.envelope import EventContext, event_name
+from shared.eventstore.port import EventStore
+from shared.eventstore.repository import Repository
+
+ACTOR = "kpi-service"
+
+
+def round_means(results: dict[str, Any]) -> dict[str, float]:
+    """Competency id -> the mean of all raters but self, where the round reported one."""
+    means = {}
+    for competency in results.get("competencies") or []:
+        others = competency.get("others")
+        if others:
+            means[competency["competency"]] = float(others["mean"])
+    return means
+
+
+def _due(kpi: Kpi, means: dict[str, float], round_id: str, closed_on: date) -> bool:
+    return (
+        kpi.state is KpiState.ALIGNED
+        and kpi.definition.kind == "behavioural"
+        and kpi.definition.capability in means
+        and not any(m.measurement_id == f"round-{round_id}" for m in kpi.measurements)
+        and date.fromisoformat(kpi.baseline_on or "9999-12-31") <= closed_on
+    )
+
+
+def measure_from_round(
+    store: EventStore, envelope: dict[str, Any], today: Callable[[], date],
+    thresholds: StatusThresholds,
+) -> int:  # fmt: skip
+    """Record the round's measurements on the engagement's behavioural KPIs; how many."""
+    if event_name(envelope["type"]) != "FeedbackRoundClosed":
+        return 0
+    data = envelope["data"]
+    repo = Repository(store, KpiPlan)
+    plan = repo.get_or_new(envelope["tenant"], KpiPlan.stream_for(data["engagement_id"]))
+    means = round_means(data.get("results") or {})
+    closed_on = min(date.fromisoformat(envelope["time"][:10]), today())
+    due = [k for k in plan.kpis.values() if _due(k, means, data["round_id"], closed_on)]
+    if not due:
+        return 0
+    source = MeasurementSource("round", data["round_id"])
+
+    def act(plan: KpiPlan) -> None:
+        for kpi in due:
+            plan.measure(
+                kpi.id, f"round-{data['round_id']}", means[str(kpi.definition.capability)],
+                closed_on, f"{data['round_id']} feedback round, all raters but self", None,
+                source, today(), thresholds,
+            )  # fmt: skip
+
+    ctx = EventContext(envelope["tenant"], ACTOR, envelope["correlationid"], envelope["id"])
+    repo.update(plan, act, ctx)
+    return len(due)

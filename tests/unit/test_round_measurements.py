@@ -1,0 +1,73 @@
+from datetime import date
+
+from services.kpi.domain.kpi_events import KpiDefinition
+from services.kpi.domain.kpi_plan import KpiPlan
+from services.kpi.domain.status import StatusThresholds
+from services.kpi.round_measurements import measure_from_round
+from shared.events.envelope import EventContext
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.eventstore.repository import Repository
+
+ALIGNED_ON, CLOSED_ON = date(2026, 1, 10), date(2026, 3, 1)
+
+
+def behavioural(capability: str, weight: int) -> KpiDefinition:
+    return KpiDefinition(
+        f"Better at {capability}", "", "behavioural", capability, "score", 2.5, 4.0, "increase",
+        0.0, weight, "monthly", "2026-07-01",
+    )  # fmt: skip
+
+
+def plan_in(store) -> None:
+    plan = KpiPlan("kpi-plan-e1")
+    plan.propose("listen", behavioural("listening", 50), ALIGNED_ON)
+    plan.propose("talk", behavioural("tough_conversations", 50), ALIGNED_ON)
+    plan.approve("listen", ALIGNED_ON, {}, ALIGNED_ON)
+    plan.approve("talk", ALIGNED_ON, {}, ALIGNED_ON)
+    Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
+
+
+def round_closed(others_mean: float | None) -> dict:
+    others = {"count": 6, "mean": others_mean, "distribution": []} if others_mean else None
+    return {
+        "id": "evt-1", "type": "mastery.assessment.FeedbackRoundClosed.v1", "tenant": "acme",
+        "time": f"{CLOSED_ON.isoformat()}T10:00:00.000Z", "correlationid": "corr-9",
+        "data": {
+            "engagement_id": "e1", "round_id": "r7", "closed_by": "coach", "responses": [],
+            "results": {"competencies": [
+                {"competency": "listening", "groups": [], "others": others, "gap": None,
+                 "suppressed_groups": []},
+                {"competency": "strategy", "groups": [], "others": others, "gap": None,
+                 "suppressed_groups": []},
+            ]},
+        },
+    }  # fmt: skip
+
+
+def test_a_closed_round_measures_the_behavioural_kpis_it_covers_once():
+    store = MemoryEventStore()
+    plan_in(store)
+    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 1
+    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 0
+    plan = Repository(store, KpiPlan).get("acme", "kpi-plan-e1")
+    [measurement] = plan.kpis["listen"].measurements
+    assert (measurement.value, measurement.measured_on) == (3.2, "2026-03-01")
+    assert measurement.source.kind == "round" and measurement.source.round_id == "r7"
+    assert plan.kpis["talk"].measurements == []
+    event = store.load("kpi-plan-e1")[-1]
+    assert event["actor"] == "kpi-service" and event["causationid"] == "evt-1"
+    assert event["correlationid"] == "corr-9"
+
+
+def test_a_round_without_an_others_figure_measures_nothing():
+    store = MemoryEventStore()
+    plan_in(store)
+    assert measure_from_round(store, round_closed(None), lambda: CLOSED_ON, StatusThresholds()) == 0
+
+
+def test_other_events_and_unknown_engagements_are_ignored():
+    store = MemoryEventStore()
+    other = round_closed(3.0) | {"type": "mastery.assessment.RaterInvited.v1"}
+    assert measure_from_round(store, other, lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert measure_from_round(store, round_closed(3.0), lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert store.unpublished() == []
