@@ -80,7 +80,7 @@ def test_sent_back_kpis_are_revised_and_reproposed_before_alignment():
     assert plan.kpis["k0"].definition.target == 94.0
     plan.approve("k0", FEB, {}, FEB)
     assert plan.kpis["k0"].state is KpiState.ALIGNED
-    assert plan.pending[-1] == KpiAligned("e1", "k0", 90.0, "2026-02-15", 100)
+    assert plan.pending[-1] == KpiAligned("e1", "k0", 90.0, "2026-02-15", 100, "KPI 0")
 
 
 def test_weights_must_sum_to_100_once_everything_is_aligned():

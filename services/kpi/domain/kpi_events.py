@@ -71,6 +71,7 @@ class KpiSentBack(DomainEvent):
     engagement_id: str
     kpi_id: str
     comment: str
+    kpi_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class KpiAligned(DomainEvent):
     baseline: float
     baseline_on: str
     weight: int
+    kpi_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class KpiRetired(DomainEvent):
     kpi_id: str
     review_id: str | None
     weight_before: int
+    kpi_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,4 @@ class MeasurementRecorded(DomainEvent):
     source: MeasurementSource
     status: str
     expected: float
+    kpi_name: str = ""

@@ -130,10 +130,10 @@ class KpiPlan(Aggregate):
 
     def send_back(self, kpi_id: str, comment: str) -> None:
         """The manager returns a proposed KPI with a mandatory comment."""
-        self._in_state(kpi_id, KpiState.PROPOSED)
+        kpi = self._in_state(kpi_id, KpiState.PROPOSED)
         if not comment.strip():
             raise InvalidCommand("sending a KPI back needs a comment")
-        self.record(KpiSentBack(self.engagement_id, kpi_id, comment))
+        self.record(KpiSentBack(self.engagement_id, kpi_id, comment, kpi.definition.name))
 
     def repropose(self, kpi_id: str, changes: Mapping[str, Value], today: date) -> None:
         """Revise a sent-back KPI and propose it again."""
@@ -153,7 +153,8 @@ class KpiPlan(Aggregate):
         validate_definition(kpi.definition, aligned_on)
         self._check_weights_after(weights, aligning=kpi)
         self.record(KpiAligned(self.engagement_id, kpi_id, kpi.definition.baseline,
-                               aligned_on.isoformat(), kpi.definition.weight))  # fmt: skip
+                               aligned_on.isoformat(), kpi.definition.weight,
+                               kpi.definition.name))  # fmt: skip
         self._reweight(weights, None)
 
     def revise(self, kpi_id: str, changes: Mapping[str, Value], review_id: str | None,
@@ -186,7 +187,11 @@ class KpiPlan(Aggregate):
         _require_reason(reason)
         self._known_review(review_id)
         self._check_weights_after(weights, retiring=kpi)
-        self.record(KpiRetired(self.engagement_id, kpi_id, review_id, kpi.definition.weight))
+        self.record(
+            KpiRetired(
+                self.engagement_id, kpi_id, review_id, kpi.definition.weight, kpi.definition.name
+            )
+        )
         self._reweight(weights, review_id)
 
     def hold_review(self, review_id: str, held_on: date, attendees: tuple[Person, ...],
@@ -217,7 +222,7 @@ class KpiPlan(Aggregate):
         graded = assess(kpi.trajectory(), value, measured_on, thresholds)
         self.record(MeasurementRecorded(
             self.engagement_id, kpi_id, measurement_id, review_id, value, measured_on.isoformat(),
-            evidence, source, graded.status.value, graded.expected,
+            evidence, source, graded.status.value, graded.expected, kpi.definition.name,
         ))  # fmt: skip
 
     def live(self) -> list[Kpi]:
