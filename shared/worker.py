@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from kafka import KafkaConsumer
@@ -68,15 +69,18 @@ def relay_loop(resources: Resources, context: str) -> Loop:
 def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handler) -> Loop:
     """A consumer of the contexts' topics in this service's group, feeding `handler`."""
     config = resources.config
+    topics = [config.topic(c) for c in contexts]
     consumer = KafkaConsumer(
-        *[config.topic(c) for c in contexts],
         bootstrap_servers=config.kafka_bootstrap_servers,
         group_id=config.group_id,
         client_id=config.group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
+        metadata_max_age_ms=30_000,
     )
+    await_partitions(consumer, topics)
+    consumer.subscribe(topics)
     runner = ConsumerRunner(
         consumer,
         handler,
@@ -85,6 +89,16 @@ def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handle
         is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
     )
     return runner.run
+
+
+def await_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30) -> None:
+    """Wait until the consumer's metadata knows every topic's partitions: joining a group
+    before that assigns nothing, and the consumer would sit idle until its next refresh."""
+    deadline = time.monotonic() + timeout
+    while not all(consumer.partitions_for_topic(t) for t in topics):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no partition metadata for {', '.join(topics)}")
+        time.sleep(0.2)
 
 
 def main_for(service: str, loops_of: Callable[[Resources], Sequence[Loop]]) -> None:

@@ -18,6 +18,7 @@ from shared.messaging.consumer_runner import ConsumerRunner, KafkaDeadLetters
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
 from shared.messaging.outbox_relay import OutboxRelay
 from shared.messaging.topics import all_topics
+from shared.worker import await_partitions
 from tests.integration.kafka_helpers import read_topic, wait_until
 
 
@@ -100,9 +101,11 @@ class CrashBeforeMark(MongoEventStore):
 
 def run_projector(config, mongo_db, stop: threading.Event) -> threading.Thread:
     consumer = KafkaConsumer(
-        config.topic("assessment"), bootstrap_servers=config.kafka_bootstrap_servers,
-        group_id=config.group_id, enable_auto_commit=False, auto_offset_reset="earliest",
+        bootstrap_servers=config.kafka_bootstrap_servers, group_id=config.group_id,
+        enable_auto_commit=False, auto_offset_reset="earliest",
     )  # fmt: skip
+    await_partitions(consumer, [config.topic("assessment")])
+    consumer.subscribe([config.topic("assessment")])
     projector = Projector(mongo_db)
     projector.setup()
     runner = ConsumerRunner(

@@ -35,3 +35,24 @@ def test_an_unknown_event_still_gets_a_line():
 
 def test_missing_data_does_not_break_a_line():
     assert describe(envelope("RaterInvited", {})) == "Rater invited; invitations now none"
+
+
+def test_a_kpi_change_reads_field_by_field_with_the_reason():
+    data = {
+        "definition": {"name": "Net revenue retention"},
+        "changes": [{"field": "target", "before": 92, "after": 95}],
+    }
+    event = envelope("KpiRevised", data, reason="market expansion") | {
+        "type": "mastery.kpi.KpiRevised.v1"
+    }
+    assert describe(event) == (
+        "Target of 'Net revenue retention' changed 92 → 95: market expansion"
+    )
+
+
+def test_a_measurement_reads_with_its_status():
+    data = {"kpi_name": "NRR", "value": 91.5, "measured_on": "2026-03-01", "expected": 92.456,
+            "status": "at_risk", "source": {"kind": "manual"}}  # fmt: skip
+    assert describe(envelope("MeasurementRecorded", data)) == (
+        "'NRR' measured 91.5 on 2026-03-01 (expected 92.46): at risk"
+    )

@@ -54,7 +54,53 @@ def _areas(d: Mapping[str, Any]) -> str:
     return f"Development areas selected: {names}"
 
 
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _kpi_proposed(d: Mapping[str, Any]) -> str:
+    k = d.get("definition") or {}
+    return (
+        f"KPI '{k.get('name')}' proposed: {k.get('direction')} {_num(k.get('baseline'))}"
+        f" → {_num(k.get('target'))} {k.get('unit') or ''} by {k.get('due_on')},"
+        f" weight {k.get('weight')}"
+    ).replace("  ", " ")
+
+
+def _kpi_changed(d: Mapping[str, Any]) -> str:
+    name = (d.get("definition") or {}).get("name")
+    changes = [
+        f"{_phase(c.get('field')).capitalize()} of '{name}' changed"
+        f" {_num(c.get('before'))} → {_num(c.get('after'))}"
+        for c in d.get("changes") or []
+    ]
+    return "; ".join(changes) or f"KPI '{name}' changed"
+
+
+def _measured(d: Mapping[str, Any]) -> str:
+    source = d.get("source") or {}
+    via = " from a feedback round" if source.get("kind") == "round" else ""
+    return (
+        f"'{d.get('kpi_name')}' measured {_num(d.get('value'))} on {d.get('measured_on')}{via}"
+        f" (expected {_num(round(d.get('expected') or 0, 2))}): {_phase(d.get('status'))}"
+    )
+
+
 LINES: dict[str, Describe] = {
+    "KpiProposed": _kpi_proposed,
+    "KpiSentBack": lambda d: f"KPI '{d.get('kpi_name')}' sent back: {d.get('comment')}",
+    "KpiReproposed": lambda d: f"{_kpi_changed(d)} and proposed again",
+    "KpiAligned": lambda d: (
+        f"KPI '{d.get('kpi_name')}' aligned with baseline {_num(d.get('baseline'))}"
+        f" as of {d.get('baseline_on')}, weight {d.get('weight')}"
+    ),
+    "KpiRevised": _kpi_changed,
+    "KpiRetired": lambda d: f"KPI '{d.get('kpi_name')}' retired",
+    "ReviewHeld": lambda d: (
+        f"Results review held on {d.get('held_on')} with"
+        f" {', '.join(str(a.get('name')) for a in d.get('attendees') or [])}"
+    ),
+    "MeasurementRecorded": _measured,
     "ProfileRecorded": lambda d: (
         f"Profile recorded: {d.get('instrument')}, administered by {d.get('administered_by')}"
         f" on {d.get('administered_on')}"
