@@ -73,6 +73,9 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
             assert changed.status_code == 200, changed.text
 
     assert_concurrent_stale_writes_are_refused(http, api, ids[0], manager)
+    record_a_session(http, api, coach)
+    close_a_pulse_round_on_listening(system, http, engagement["id"])
+    assert wait_until(lambda: measured_by_round(http, api, ids[2], coach), 30)
 
     listing = http.get(f"{api}/kpis", headers=system.headers("exec-1", ["executive"]), timeout=10)
     assert listing.status_code == 200
@@ -80,8 +83,13 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
     assert all(status is not None for status in statuses.values())
     assert len(http.get(f"{api}/reviews", headers=coach, timeout=10).json()["reviews"]) == 6
 
-    events = kpi_events(system, engagement["id"], expected=4 + 2 + 4 + 6 * 5 + 2 + 1)
+    everything = kpi_events(system, engagement["id"], expected=4 + 2 + 4 + 6 * 5 + 2 + 1 + 1 + 1)
+    events = [e for e in everything if e["streamid"].startswith("kpi-plan-")]
     assert [e["streamversion"] for e in events] == list(range(1, len(events) + 1))
+    [session] = [e for e in everything if e["type"] == "mastery.kpi.SessionRecorded.v1"]
+    assert "private_notes" not in session["data"] and "only for the coach" not in str(everything)
+    from_round = [e for e in events if e["data"].get("source", {}).get("kind") == "round"]
+    assert len(from_round) == 1 and from_round[0]["actor"] == "kpi-service"
     revisions = [e for e in events if e["type"] == "mastery.kpi.KpiRevised.v1"]
     assert [c["after"] for e in revisions for c in e["data"]["changes"]][:2] == [95, 97]
     for event in revisions:
@@ -90,7 +98,8 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
     sent_back = next(e for e in events if e["type"] == "mastery.kpi.KpiSentBack.v1")
     assert sent_back["actor"] == "mgr-1" and sent_back["reason"] == "8% is not ambitious enough"
 
-    lines = wait_for_timeline(system, http, engagement["id"], len(events) + 1)
+    assessment_events = 1 + 1 + 3 + 3 + 1  # opened, pulse round: opened, 3 invited, 3 in, closed
+    lines = wait_for_timeline(system, http, engagement["id"], len(everything) + assessment_events)
     assert "Target of 'Net revenue retention' changed 96 → 95: month 2: market moved" in lines
 
 
@@ -117,6 +126,45 @@ def assert_concurrent_stale_writes_are_refused(http, api: str, kpi_id: str, mana
                        json={"changes": {"description": "late"}, "reason": "r",
                              "outside_review": True})  # fmt: skip
     assert stale.status_code == 412
+
+
+def record_a_session(http, api: str, coach: dict) -> None:
+    body = {
+        "held_on": (TODAY - timedelta(days=3)).isoformat(), "duration_minutes": 60,
+        "kind": "coaching", "capabilities": ["listening"],
+        "commitments": [{"text": "Summarise before answering in 1:1s",
+                         "due_on": (TODAY + timedelta(days=14)).isoformat()}],
+        "private_notes": "only for the coach: visible frustration about the reorganisation",
+    }  # fmt: skip
+    recorded = http.post(f"{api}/sessions", json=body, headers=coach, timeout=10)
+    assert recorded.status_code == 201, recorded.text
+
+
+def close_a_pulse_round_on_listening(system, http, engagement_id: str) -> None:
+    api = f"{system.urls['assessment']}/engagements/{engagement_id}"
+    coach = system.headers("coach-1", ["coach"])
+    body = {"purpose": "pulse", "competencies": [{"id": "listening"}],
+            "closes_on": (TODAY + timedelta(days=7)).isoformat()}  # fmt: skip
+    round_url = f"{api}/rounds/" + http.post(f"{api}/rounds", json=body, headers=coach).json()["id"]
+    for n, rating in enumerate([1, 2, 2]):
+        invited = http.post(
+            f"{round_url}/invitations",
+            headers=coach,
+            timeout=10,
+            json={"group": "peer", "name": f"P{n}", "contact": f"p{n}@x.org"},
+        )
+        submitted = http.post(
+            f"{system.urls['assessment']}/feedback", json={"ratings": {"listening": rating}},
+            headers={"X-Invitation-Token": invited.json()["token"]}, timeout=10,
+        )  # fmt: skip
+        assert submitted.status_code == 201, submitted.text
+    assert http.post(f"{round_url}/closure", headers=coach, timeout=10).status_code == 200
+
+
+def measured_by_round(http, api: str, kpi_id: str, coach: dict) -> bool:
+    kpi = http.get(f"{api}/kpis/{kpi_id}", headers=coach, timeout=10).json()
+    latest = kpi.get("latest") or {}
+    return latest.get("source", {}).get("kind") == "round" and latest["value"] == 1.67
 
 
 def kpi_events(system, engagement_id: str, expected: int) -> list[dict]:

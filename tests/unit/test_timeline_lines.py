@@ -56,3 +56,12 @@ def test_a_measurement_reads_with_its_status():
     assert describe(envelope("MeasurementRecorded", data)) == (
         "'NRR' measured 91.5 on 2026-03-01 (expected 92.46): at risk"
     )
+
+
+def test_a_session_line_counts_commitments_and_never_shows_notes():
+    data = {"kind": "leadership_development", "held_on": "2026-03-02", "duration_minutes": 90,
+            "capabilities": ["listening"], "commitments": [{"text": "x"}], "follow_ups": []}  # fmt: skip
+    assert describe(envelope("SessionRecorded", data)) == (
+        "Leadership development session on 2026-03-02 (90 min) on listening:"
+        " 1 commitments made, 0 followed up"
+    )

@@ -86,7 +86,18 @@ def _measured(d: Mapping[str, Any]) -> str:
     )
 
 
+def _session(d: Mapping[str, Any]) -> str:
+    worked_on = ", ".join(map(str, d.get("capabilities") or [])) or "no capability named"
+    made, followed = len(d.get("commitments") or []), len(d.get("follow_ups") or [])
+    return (
+        f"{_phase(d.get('kind')).capitalize()} session on {d.get('held_on')}"
+        f" ({d.get('duration_minutes')} min) on {worked_on}: {made} commitments made,"
+        f" {followed} followed up"
+    )
+
+
 LINES: dict[str, Describe] = {
+    "SessionRecorded": _session,
     "KpiProposed": _kpi_proposed,
     "KpiSentBack": lambda d: f"KPI '{d.get('kpi_name')}' sent back: {d.get('comment')}",
     "KpiReproposed": lambda d: f"{_kpi_changed(d)} and proposed again",
