@@ -59,8 +59,14 @@ def test_a_measurement_reads_with_its_status():
 
 
 def test_a_session_line_counts_commitments_and_never_shows_notes():
-    data = {"kind": "leadership_development", "held_on": "2026-03-02", "duration_minutes": 90,
-            "capabilities": ["listening"], "commitments": [{"text": "x"}], "follow_ups": []}  # fmt: skip
+    data = {
+        "kind": "leadership_development",
+        "held_on": "2026-03-02",
+        "duration_minutes": 90,
+        "capabilities": ["listening"],
+        "commitments": [{"text": "x"}],
+        "follow_ups": [],
+    }
     assert describe(envelope("SessionRecorded", data)) == (
         "Leadership development session on 2026-03-02 (90 min) on listening:"
         " 1 commitments made, 0 followed up"
