@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import fields
 
+MAX_MAGNITUDE = 1e15
+
 
 class StrictInteger(fields.Integer):
     """An integer given as a JSON number: no strings, no booleans, no fractions."""
@@ -29,7 +31,7 @@ class StrictNumber(fields.Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid", input=value)
-        if isinstance(value, int) and abs(value) > 2**53:  # beyond exact floats (and BSON)
+        if abs(value) > MAX_MAGNITUDE:  # keeps arithmetic exact and within BSON doubles
             raise self.make_error("invalid", input=value)
         result: float = super()._deserialize(value, attr, data, **kwargs)
         return result

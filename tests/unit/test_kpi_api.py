@@ -244,3 +244,19 @@ def test_unknown_other_tenant_and_closed_engagements(client, directory, store):
     response = client.post("/engagements/e1/kpis", json=kpi(), headers=COACH)
     assert_problem(response, 409, "invalid-transition")
     assert events(store) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"changes": {}, "reason": "r", "outside_review": True},
+        {"changes": {"target": 1e16}, "reason": "r", "outside_review": True},
+    ],
+    ids=["no-change", "huge-target"],
+)
+def test_empty_or_absurd_changes_are_422(client, store, body):
+    first, _ = aligned_pair(client)
+    before = len(events(store))
+    response = client.patch(f"/engagements/e1/kpis/{first}", json=body, headers=MANAGER)
+    assert_problem(response, 422, "")
+    assert len(events(store)) == before

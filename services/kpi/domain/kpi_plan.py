@@ -304,6 +304,8 @@ class KpiPlan(Aggregate):
 def _apply(
     definition: KpiDefinition, changes: Mapping[str, Value], allowed: tuple[str, ...]
 ) -> tuple[tuple[FieldChange, ...], KpiDefinition]:
+    if not changes:
+        raise InvalidCommand("name at least one field to change")
     unknown = set(changes) - set(allowed)
     if unknown:
         raise InvalidCommand(f"these fields cannot change here: {', '.join(sorted(unknown))}")
@@ -313,7 +315,7 @@ def _apply(
         for name, value in changes.items()
         if current[name] != value
     )
-    if changes and not diffs:
+    if not diffs:
         raise InvalidCommand("the change leaves the KPI as it was")
     updated = dataclasses.replace(definition, **{d.field: d.after for d in diffs})  # type: ignore[arg-type]
     return diffs, updated
