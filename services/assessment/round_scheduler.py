@@ -44,7 +44,9 @@ def close_due_rounds(store: EventStore, today: date) -> int:
         round_ = repo.get_unscoped(stream_id)
         loaded = round_.version
         round_.close("schedule")
-        ctx = EventContext(round_.tenant, SCHEDULER, f"schedule-{uuid.uuid4()}")
+        ctx = EventContext(
+            round_.tenant, SCHEDULER, f"schedule-{uuid.uuid4()}", actor_roles=("system",)
+        )
         try:
             repo.save(round_, ctx, expected_version=loaded)
             closed += 1

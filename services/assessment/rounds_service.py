@@ -103,7 +103,7 @@ def submit_feedback(
     round_, _ = rater_round(store, token)
     loaded = round_.version
     round_.submit(token_hash(token), ratings, comments, overall_comment, today())
-    ctx = EventContext(round_.tenant, RATER_ACTOR, correlation_id)
+    ctx = EventContext(round_.tenant, RATER_ACTOR, correlation_id, actor_roles=("rater",))
     rounds(store).save(round_, ctx, expected_version=loaded)
 
 

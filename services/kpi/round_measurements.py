@@ -66,6 +66,12 @@ def measure_from_round(
                 source, today(), thresholds,
             )  # fmt: skip
 
-    ctx = EventContext(envelope["tenant"], ACTOR, envelope["correlationid"], envelope["id"])
+    ctx = EventContext(
+        envelope["tenant"],
+        ACTOR,
+        envelope["correlationid"],
+        envelope["id"],
+        actor_roles=("system",),
+    )
     repo.update(plan, act, ctx)
     return len(due)

@@ -33,6 +33,8 @@ class EventContext:
     correlation_id: str
     causation_id: str = ""
     reason: str = ""
+    # The actor's roles when acting (token roles, or "rater" / "system"): the audit trail's role
+    actor_roles: tuple[str, ...] = ()
 
 
 def type_name(context: str, name: str, version: int) -> str:
@@ -102,6 +104,8 @@ def seal(
     }
     if ctx.reason:
         envelope["reason"] = ctx.reason
+    if ctx.actor_roles:
+        envelope["actorroles"] = ",".join(sorted(ctx.actor_roles))
     envelope["hash"] = compute_hash(envelope)
     return envelope
 

@@ -13,7 +13,11 @@ def event_context(reason: str = "") -> EventContext:
     """Who acts in this request, why, and under which correlation id."""
     caller = current_principal()
     return EventContext(
-        tenant=caller.tenant, actor=caller.subject, correlation_id=g.correlation_id, reason=reason
+        tenant=caller.tenant,
+        actor=caller.subject,
+        correlation_id=g.correlation_id,
+        reason=reason,
+        actor_roles=tuple(sorted(caller.roles)),
     )
 
 

@@ -73,3 +73,14 @@ def test_a_missing_event_breaks_the_chain():
     events = chain(3)
     broken = verify_chain([events[0], events[2]])
     assert broken is not None and broken.stream_version == 3
+
+
+def test_the_actors_roles_travel_in_the_envelope_and_under_the_hash():
+    ctx = EventContext("acme", "m1", "corr", actor_roles=("manager", "admin"))
+    event = seal(
+        context="kpi", name="KpiRevised", version=1, data={}, subject="e1", stream_id="s",
+        stream_version=1, prev_hash=GENESIS_HASH, ctx=ctx,
+    )  # fmt: skip
+    assert event["actorroles"] == "admin,manager"
+    event["actorroles"] = "admin"
+    assert verify_chain([event]) is not None
