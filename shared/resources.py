@@ -59,7 +59,7 @@ class Resources:
     def engagement_directory(self) -> EngagementDirectory:
         """The engagement directory this service keeps from the assessment topic."""
         if self._directory is None:
-            directory = MongoEngagementDirectory(self.database)
+            directory = MongoEngagementDirectory.of(self.database)
             directory.setup()
             self._directory = directory
         return self._directory

@@ -1,4 +1,5 @@
-"""The reporting worker's handler: check the envelope, then feed every projection."""
+"""The reporting worker's handler: check the envelope, then feed every projection of the
+generation being written."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Any, Protocol
 
 from pymongo.database import Database
 
+from services.reporting.projections.audit import AuditProjection
+from services.reporting.projections.kpis import KpiProjection
+from services.reporting.projections.read_models import ReadModels
 from services.reporting.projections.timeline import TimelineProjection
 from shared.events.envelope import missing_attributes
 from shared.projections.engagement_directory import MongoEngagementDirectory
@@ -22,10 +26,16 @@ class Projection(Protocol):
 class Projector:
     """Applies each event to every projection; a malformed envelope is refused (dead-letter)."""
 
-    def __init__(self, database: Database[Any]) -> None:
+    def __init__(self, database: Database[Any], generation: int | None = None) -> None:
+        models = (
+            ReadModels.active(database) if generation is None else ReadModels(database, generation)
+        )
+        self.models = models
         self.projections: list[Projection] = [
-            MongoEngagementDirectory(database),
-            TimelineProjection(database),
+            MongoEngagementDirectory(models["engagements"]),
+            TimelineProjection(models),
+            KpiProjection(models),
+            AuditProjection(models),
         ]
 
     def setup(self) -> None:

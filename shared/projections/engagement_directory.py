@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.collection import Collection
 from pymongo.database import Database
 
 from shared.events.envelope import event_name
@@ -66,8 +67,13 @@ def changes(name: str, data: dict[str, Any]) -> dict[str, Any]:
 class MongoEngagementDirectory(EngagementDirectory):
     """One document per engagement, with the stream version last applied."""
 
-    def __init__(self, database: Database[Any]) -> None:
-        self._engagements = database[COLLECTION]
+    def __init__(self, engagements: Collection[Any]) -> None:
+        self._engagements = engagements
+
+    @classmethod
+    def of(cls, database: Database[Any]) -> MongoEngagementDirectory:
+        """The directory in a service database's `engagements` collection."""
+        return cls(database[COLLECTION])
 
     def setup(self) -> None:
         self._engagements.create_index([("tenant", ASCENDING), ("manager.id", ASCENDING)])

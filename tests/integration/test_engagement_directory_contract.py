@@ -12,7 +12,7 @@ from shared.projections.engagement_directory import (
 def directory(request):
     if request.param == "memory":
         return MemoryEngagementDirectory()
-    mongo = MongoEngagementDirectory(request.getfixturevalue("mongo_db"))
+    mongo = MongoEngagementDirectory.of(request.getfixturevalue("mongo_db"))
     mongo.setup()
     return mongo
 

@@ -134,13 +134,13 @@ def test_republished_events_after_a_relay_crash_are_projected_once(
     stop = threading.Event()
     thread = run_projector(config, mongo_db, stop)
     try:
-        assert wait_until(lambda: mongo_db.timeline.count_documents({}) >= 3)
+        assert wait_until(lambda: mongo_db.g0_timeline.count_documents({}) >= 3)
         assert wait_until(lambda: _committed(config) == 6)
     finally:
         stop.set()
         thread.join(timeout=15)
-    assert mongo_db.timeline.count_documents({}) == 3
-    assert sorted(d["_id"] for d in mongo_db.engagements.find()) == ids
+    assert mongo_db.g0_timeline.count_documents({}) == 3
+    assert sorted(d["_id"] for d in mongo_db.g0_engagements.find()) == ids
 
 
 def _committed(config) -> int:
@@ -173,7 +173,7 @@ def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on
     stop = threading.Event()
     thread = run_projector(config, mongo_db, stop)
     try:
-        assert wait_until(lambda: mongo_db.timeline.count_documents({}) == 1)
+        assert wait_until(lambda: mongo_db.g0_timeline.count_documents({}) == 1)
     finally:
         stop.set()
         thread.join(timeout=15)
@@ -186,4 +186,4 @@ def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on
         assert headers["dlt.source"].startswith(config.topic("assessment").encode())
     errors = {dict(r.headers)["dlt.error"].split(b":")[0] for r in parked}
     assert errors == {b"JSONDecodeError", b"ValueError"}
-    assert mongo_db.engagements.find_one({"_id": engagement_id}) is not None
+    assert mongo_db.g0_engagements.find_one({"_id": engagement_id}) is not None

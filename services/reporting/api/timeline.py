@@ -8,14 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from services.reporting.api.access import models, visible_engagement
 from services.reporting.projections.timeline import TimelineProjection
-from shared.domain.errors import Forbidden, NotFound
-from shared.web.app_factory import resources
 from shared.web.auth import current_principal, requires
 
 blp = Blueprint("timeline", __name__, url_prefix="/engagements", description="Timelines")
-
-TENANT_READERS = ("admin", "hr", "auditor")
 
 
 class PageArgs(Schema):
@@ -48,18 +45,6 @@ class TimelineSchema(Schema):
     entries = fields.List(fields.Nested(TimelineEntrySchema))
 
 
-def visible_engagement(engagement_id: str) -> dict[str, Any]:
-    """The engagement's directory entry, if the caller may read it (else 404 or 403)."""
-    caller = current_principal()
-    engagement = resources().engagement_directory.find(caller.tenant, engagement_id)
-    if engagement is None:
-        raise NotFound(f"engagement {engagement_id} not found")
-    participants = {engagement[role]["id"] for role in ("executive", "coach", "manager")}
-    if not caller.has_any(*TENANT_READERS) and caller.subject not in participants:
-        raise Forbidden("only the engagement's participants, HR and auditors may read it")
-    return engagement
-
-
 @blp.route("/<string:engagement_id>/timeline")
 class Timeline(MethodView):
     @requires()
@@ -68,8 +53,9 @@ class Timeline(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
         """Every event of the engagement, oldest first, one readable line each."""
-        visible_engagement(engagement_id)
-        entries, total = TimelineProjection(resources().database).page(
+        read = models()
+        visible_engagement(engagement_id, read)
+        entries, total = TimelineProjection(read).page(
             current_principal().tenant, engagement_id, args["limit"], args["offset"]
         )
         return {"engagement_id": engagement_id, "total": total, "entries": entries, **args}

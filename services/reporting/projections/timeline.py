@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.database import Database
 
 from services.reporting.domain.timeline_lines import describe
+from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 
 COLLECTION = "timeline"
@@ -16,8 +16,8 @@ COLLECTION = "timeline"
 class TimelineProjection:
     """One document per event, keyed by the event id: a redelivery is a no-op."""
 
-    def __init__(self, database: Database[Any]) -> None:
-        self._timeline = database[COLLECTION]
+    def __init__(self, models: ReadModels) -> None:
+        self._timeline = models[COLLECTION]
 
     def setup(self) -> None:
         """Index backing the timeline query."""

@@ -1,0 +1,1 @@
+"""Seed a demonstration engagement into a running Mastery Ledger."""
