@@ -10,7 +10,7 @@ at K" is the history row with the latest effective time <= T among rows recorded
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.events.envelope import event_name
@@ -33,7 +33,7 @@ def apply_kpi_event(current: dict[str, Any] | None, envelope: Mapping[str, Any])
     doc = copy.deepcopy(current) if current else _new(envelope)
     doc["version"] = envelope["streamversion"]
     doc["updated_at"] = envelope["time"]
-    _CHANGES[name](doc, data)
+    _CHANGES[name](doc, {**data, "recorded_at": envelope["time"]})
     return doc
 
 
@@ -79,8 +79,9 @@ def _retired(doc: dict[str, Any], data: Mapping[str, Any]) -> None:
 def _measured(doc: dict[str, Any], data: Mapping[str, Any]) -> None:
     if any(m["measurement_id"] == data["measurement_id"] for m in doc["measurements"]):
         return
-    measurement = {k: data[k] for k in ("measurement_id", "value", "measured_on", "status",
-                                        "expected", "review_id", "source", "evidence")}  # fmt: skip
+    keys = ("measurement_id", "value", "measured_on", "status", "expected", "review_id",
+            "source", "evidence", "recorded_at")  # fmt: skip
+    measurement = {k: data[k] for k in keys}
     doc["measurements"] = sorted([*doc["measurements"], measurement],
                                  key=lambda m: m["measured_on"])  # fmt: skip
     doc["latest"] = doc["measurements"][-1]
@@ -148,7 +149,31 @@ def effective_time(
     return str(recorded)
 
 
-def as_of(rows: list[Mapping[str, Any]], instant: str, known_at: str) -> Mapping[str, Any] | None:
+def as_of(
+    rows: Sequence[Mapping[str, Any]], instant: str, known_at: str
+) -> Mapping[str, Any] | None:
     """The version in force at `instant`, as known at `known_at` (rows of one KPI)."""
     known = [r for r in rows if r["effective_from"] <= instant and r["recorded_at"] <= known_at]
     return max(known, key=lambda r: (r["effective_from"], r["seq"]), default=None)
+
+
+def measurement_as_of(
+    measurements: Sequence[Mapping[str, Any]], instant: str, known_at: str
+) -> Mapping[str, Any] | None:
+    """The latest measurement taken by `instant`, among those recorded by `known_at`."""
+    known = [
+        m
+        for m in measurements
+        if day_start(m["measured_on"]) <= instant and m["recorded_at"] <= known_at
+    ]
+    return max(known, key=lambda m: (m["measured_on"], m["recorded_at"]), default=None)
+
+
+def with_validity(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """History rows of one KPI in effective order, each with valid_from and valid_to."""
+    ordered = sorted(rows, key=lambda r: (r["effective_from"], r["seq"]))
+    return [
+        {**row, "valid_from": row["effective_from"],
+         "valid_to": ordered[n + 1]["effective_from"] if n + 1 < len(ordered) else None}
+        for n, row in enumerate(ordered)
+    ]  # fmt: skip

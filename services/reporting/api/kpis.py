@@ -1,0 +1,128 @@
+"""KPI queries: current state, as of any instant as known at any instant, history, and the
+manager's view of every report's KPIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema
+
+from services.reporting.api.access import models, visible_engagement
+from services.reporting.domain.kpi_views import as_of, measurement_as_of, with_validity
+from shared.domain.errors import NotFound
+from shared.web.auth import BEARER, current_principal, requires
+from shared.web.instants import Instant, now
+
+blp = Blueprint("report_kpis", __name__, description="KPI state, as-of and history")
+PUBLIC = {"_id": 0, "tenant": 0}
+
+
+class AsOfArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    as_of = Instant(metadata={"description": "The instant in effective time (default: now)."})
+    known_at = Instant(metadata={"description": "What was known at this instant (default: now)."})
+
+
+def kpi_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A KPI's current state (its measurements included)."""
+    return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "tenant")}}
+
+
+def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: str) -> dict:
+    """A KPI version as it stood at `instant`, as known at `known_at`."""
+    return {
+        "kpi_id": row["kpi_id"], "state": row["state"], "definition": row["definition"],
+        "baseline_on": row["baseline_on"], "valid_from": row["effective_from"],
+        "recorded_at": row["recorded_at"], "latest": measurement,
+        "status": measurement["status"] if measurement else None,
+        "as_of": instant, "known_at": known_at,
+    }  # fmt: skip
+
+
+def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
+    """Every KPI of an engagement at `instant`, as known at `known_at` (one indexed query)."""
+    read = models()
+    rows = list(
+        read["kpi_history"]
+        .find({"tenant": tenant, "engagement_id": engagement_id,
+               "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
+              {"_id": 0})
+        .sort([("kpi_id", 1), ("effective_from", -1), ("seq", -1)])
+    )  # fmt: skip
+    by_kpi: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_kpi.setdefault(row["kpi_id"], []).append(row)
+    current = {d["_id"]: d for d in read["kpis"].find({"_id": {"$in": list(by_kpi)}})}
+    views = []
+    for kpi_id, kpi_rows in by_kpi.items():
+        row = as_of(kpi_rows, instant, known_at)
+        measured = measurement_as_of(current[kpi_id]["measurements"], instant, known_at)
+        views.append(as_of_view(dict(row or {}), measured, instant, known_at))
+    return views
+
+
+@blp.route("/engagements/<string:engagement_id>/kpis")
+class EngagementKpis(MethodView):
+    @requires()
+    @blp.arguments(AsOfArgs, location="query")
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any], engagement_id: str) -> Any:
+        """The engagement's KPIs now, or as of an instant as known at an instant."""
+        visible_engagement(engagement_id)
+        tenant = current_principal().tenant
+        if args:
+            instant, known_at = args.get("as_of") or now(), args.get("known_at") or now()
+            return {
+                "engagement_id": engagement_id,
+                "as_of": instant,
+                "known_at": known_at,
+                "kpis": engagement_kpis_as_of(tenant, engagement_id, instant, known_at),
+            }
+        docs = models()["kpis"].find({"tenant": tenant, "engagement_id": engagement_id})
+        return {"engagement_id": engagement_id, "kpis": [kpi_view(d) for d in docs]}  # fmt: skip
+
+
+@blp.route("/engagements/<string:engagement_id>/kpis/<string:kpi_id>/history")
+class KpiHistory(MethodView):
+    @requires()
+    @blp.doc(security=BEARER)
+    def get(self, engagement_id: str, kpi_id: str) -> Any:
+        """Every version of the KPI, with valid_from / valid_to (effective) and recorded_at."""
+        visible_engagement(engagement_id)
+        rows = list(models()["kpi_history"].find(
+            {"tenant": current_principal().tenant, "engagement_id": engagement_id,
+             "kpi_id": kpi_id}, {"tenant": 0}))  # fmt: skip
+        if not rows:
+            raise NotFound(f"KPI {kpi_id} not found")
+        versions = [{"event_id": r.pop("_id"), **r} for r in with_validity(rows)]
+        return {"engagement_id": engagement_id, "kpi_id": kpi_id, "versions": versions}
+
+
+@blp.route("/managers/me/kpis")
+class ManagerKpis(MethodView):
+    @requires()
+    @blp.doc(security=BEARER)
+    def get(self) -> Any:
+        """Every KPI of every engagement where the caller is the executive's manager."""
+        caller, read = current_principal(), models()
+        engagements = {
+            e["_id"]: e
+            for e in read["engagements"].find(
+                {"tenant": caller.tenant, "manager.id": caller.subject}
+            )
+        }
+        docs = read["kpis"].find(
+            {"tenant": caller.tenant, "engagement_id": {"$in": list(engagements)}}
+        )
+        grouped: dict[str, list[dict[str, Any]]] = {e: [] for e in engagements}
+        for doc in docs:
+            grouped[doc["engagement_id"]].append(kpi_view(doc))
+        return {"manager": caller.subject, "engagements": [
+            {"engagement_id": e, "executive": engagements[e]["executive"],
+             "phase": engagements[e]["phase"], "kpis": kpis}
+            for e, kpis in grouped.items()
+        ]}  # fmt: skip
