@@ -1,0 +1,126 @@
+"""Reporting projections as pure functions: given events, the expected documents."""
+
+from services.reporting.domain.audit import audit_record
+from services.reporting.domain.kpi_views import (
+    apply_kpi_event,
+    as_of,
+    history_row,
+    measurement_as_of,
+    with_validity,
+)
+
+DEFINITION = {
+    "name": "NRR", "description": "", "kind": "performance", "capability": None, "unit": "%",
+    "baseline": 90, "target": 96, "direction": "increase", "tolerance": 0, "weight": 100,
+    "cadence": "monthly", "due_on": "2026-07-01",
+}  # fmt: skip
+
+
+def event(name: str, version: int, time: str, **data) -> dict:
+    return {
+        "id": f"evt-{version}", "type": f"mastery.kpi.{name}.v1", "tenant": "acme",
+        "subject": "e1", "streamid": "kpi-plan-e1", "streamversion": version, "time": time,
+        "actor": "m1", "actorroles": "manager", "correlationid": "c", "hash": "h" * 64,
+        "data": {"engagement_id": "e1", "kpi_id": "k1"} | data,
+    }  # fmt: skip
+
+
+PROPOSED = event("KpiProposed", 1, "2026-01-05T10:00:00.000Z", definition=DEFINITION)
+ALIGNED = event("KpiAligned", 2, "2026-01-20T10:00:00.000Z", baseline=90,
+                baseline_on="2026-01-10", weight=100, kpi_name="NRR")  # fmt: skip
+REVIEW = event("ReviewHeld", 3, "2026-03-05T10:00:00.000Z", review_id="r1", held_on="2026-03-01",
+               attendees=[])  # fmt: skip
+REVISED = event(
+    "KpiRevised", 4, "2026-03-06T10:00:00.000Z", review_id="r1",
+    changes=[{"field": "target", "before": 96, "after": 95}],
+    definition=DEFINITION | {"target": 95},
+)  # fmt: skip
+MEASURED = event(
+    "MeasurementRecorded", 5, "2026-03-06T11:00:00.000Z", measurement_id="m1", review_id="r1",
+    value=92, measured_on="2026-03-01", evidence="", source={"kind": "manual", "round_id": None},
+    status="on_track", expected=92.1, kpi_name="NRR",
+)  # fmt: skip
+
+
+def project(*events):
+    doc, rows = None, []
+    for envelope in events:
+        if envelope["type"].endswith("ReviewHeld.v1"):
+            continue
+        doc = apply_kpi_event(doc, envelope)
+        row = history_row(doc, envelope, {"r1": "2026-03-01"})
+        if row and row["_id"] not in {r["_id"] for r in rows}:
+            rows.append(row)
+    return doc, rows
+
+
+def test_the_current_kpi_follows_its_events():
+    doc, _ = project(PROPOSED, ALIGNED, REVIEW, REVISED, MEASURED)
+    assert (doc["state"], doc["baseline_on"], doc["definition"]["target"]) == (
+        "aligned", "2026-01-10", 95
+    )  # fmt: skip
+    assert doc["status"] == "on_track" and doc["latest"]["value"] == 92
+    assert doc["version"] == 5
+
+
+def test_duplicates_and_replays_change_nothing():
+    once, rows_once = project(PROPOSED, ALIGNED, REVISED, MEASURED)
+    again, rows_again = project(PROPOSED, ALIGNED, ALIGNED, REVISED, PROPOSED, MEASURED, MEASURED)
+    assert once == again and rows_once == rows_again
+
+
+def test_history_rows_take_effect_at_alignment_and_at_the_review():
+    _, rows = project(PROPOSED, ALIGNED, REVIEW, REVISED)
+    assert [r["effective_from"] for r in rows] == [
+        "2026-01-05T10:00:00.000Z", "2026-01-10T00:00:00.000Z", "2026-03-01T00:00:00.000Z"
+    ]  # fmt: skip
+    assert rows[2]["recorded_at"] == "2026-03-06T10:00:00.000Z"
+
+
+def test_as_of_distinguishes_what_was_in_force_from_what_was_known():
+    _, rows = project(PROPOSED, ALIGNED, REVIEW, REVISED)
+    in_march_known_now = as_of(rows, "2026-03-02T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    in_march_known_then = as_of(rows, "2026-03-02T00:00:00.000Z", "2026-03-03T00:00:00.000Z")
+    in_february = as_of(rows, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    assert in_march_known_now["definition"]["target"] == 95
+    assert in_march_known_then["definition"]["target"] == 96
+    assert in_february["definition"]["target"] == 96
+    assert as_of(rows, "2026-01-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z") is None
+
+
+def test_validity_intervals_follow_effective_order():
+    _, rows = project(PROPOSED, ALIGNED, REVIEW, REVISED)
+    versions = with_validity(rows)
+    assert [v["valid_to"] for v in versions] == [
+        "2026-01-10T00:00:00.000Z", "2026-03-01T00:00:00.000Z", None
+    ]  # fmt: skip
+
+
+def test_measurements_as_of_respect_both_times():
+    doc, _ = project(PROPOSED, ALIGNED, MEASURED)
+    assert measurement_as_of(doc["measurements"], "2026-03-02T00:00:00.000Z",
+                             "2026-12-31T00:00:00.000Z")["value"] == 92  # fmt: skip
+    assert measurement_as_of(doc["measurements"], "2026-03-02T00:00:00.000Z",
+                             "2026-03-06T10:30:00.000Z") is None  # fmt: skip
+
+
+def test_an_audit_record_says_who_in_which_role_why_and_before_after():
+    record = audit_record(REVISED | {"reason": "market contraction"})
+    who = (record["actor"], record["role"], record["reason"])
+    assert who == ("m1", "manager", "market contraction")
+    assert record["changes"] == [{"field": "target", "before": 96, "after": 95}]
+    assert record["subject"] == "KPI 'NRR'" and record["hash"] == "h" * 64
+
+
+def test_a_manager_change_is_audited_with_names_before_and_after():
+    envelope = event(
+        "ManagerAssigned",
+        3,
+        "2026-02-01T00:00:00.000Z",
+        manager={"id": "m2", "name": "Morgan"},
+        previous={"id": "m1", "name": "Dana"},
+    )
+    envelope["type"] = "mastery.assessment.ManagerAssigned.v1"
+    assert audit_record(envelope)["changes"] == [
+        {"field": "manager", "before": "Dana", "after": "Morgan"}
+    ]
