@@ -9,7 +9,7 @@ TENANT ?= acme
 ROLES ?= coach
 NAME ?=
 
-.PHONY: help install run stop status test test-unit test-integration test-e2e lint format \
+.PHONY: help install run stop status demo test test-unit test-integration test-e2e lint format \
         token infra-up infra-down test-down clean
 
 help:  ## list the targets
@@ -31,6 +31,9 @@ stop:  ## stop everything `make run` started (data is kept)
 
 status:  ## what is running
 	$(PY) deploy/local/stack.py status --profile dev
+
+demo: $(STAMP)  ## seed a six-month engagement into the running system (make run first)
+	$(PY) -m deploy.demo.seed --profile dev
 
 token: $(STAMP)  ## print a dev token: make token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey'
 	@$(PY) -m shared.cli.mint_token --sub '$(SUB)' --tenant '$(TENANT)' --roles '$(ROLES)' --name '$(NAME)'

@@ -303,7 +303,7 @@ class Story:
         self.expected["MeasurementRecorded"] += 2
 
     def run_round(self, purpose: str, raters: tuple[Rater, ...]) -> None:
-        """Open a round, invite the raters, let each answer with their token, close it."""
+        """Open a round, invite, collect each rater's answer, close; the executive reads it."""
         body = {"purpose": purpose, "competencies": [{"id": c} for c in COMPETENCIES],
                 "closes_on": (self.today + timedelta(days=14)).isoformat()}  # fmt: skip
         self.round_ids.append(self.coach("POST", f"{self.assessment}/rounds", body)["id"])
@@ -318,6 +318,7 @@ class Story:
             self.http.call("POST", f"{self.urls.assessment}/feedback", None, answer,
                            {"X-Invitation-Token": token})  # fmt: skip
         self.coach("POST", f"{round_url}/closure")
+        self.http.call("GET", f"{round_url}/results", self.tokens.executive)  # the debrief
         self.expected.update(FeedbackRoundOpened=1, FeedbackRoundClosed=1)
         self.expected.update(RaterInvited=len(raters), FeedbackSubmitted=len(raters))
 
@@ -391,11 +392,10 @@ class Story:
         self.advance("results_management", "KPIs aligned with Dana Manager")
 
     def await_kpi_service(self) -> None:
-        """Wait until the kpi and reporting workers have read the assessment story so far.
-
-        The kpi service learns engagements from the assessment topic; the reporting timeline
-        catching up is the only outside sign that the baseline round's closing went by too.
-        """
+        """Wait until the kpi and reporting workers have read the assessment story so far."""
+        # The kpi service learns engagements from the assessment topic. Its worker must also be
+        # past the baseline round's closing before KPIs are aligned (it would measure them), and
+        # the reporting timeline catching up is the only outside sign of that.
         kpis = f"{self.kpi}/kpis"
         wait_for(lambda: self.http.found(kpis, self.tokens.coach) is not None, self.wait,
                  "the kpi service to learn the engagement")  # fmt: skip
@@ -492,6 +492,7 @@ def tokens_for(tenant: str, env: Mapping[str, str] | None) -> Tokens:
     config = ServiceConfig.from_env("demo", env=env)
 
     def token(person: Mapping[str, str], role: str) -> str:
+        """A token for one person in one role."""
         return mint(config.jwt_secret, subject=person["id"], tenant=tenant, roles=[role],
                     issuer=config.jwt_issuer, audience=config.jwt_audience,
                     name=person["name"])  # fmt: skip

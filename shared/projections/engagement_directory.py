@@ -14,6 +14,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from shared.events.envelope import event_name
+from shared.projections.writes import insert_once
 
 COLLECTION = "engagements"
 
@@ -83,10 +84,8 @@ class MongoEngagementDirectory(EngagementDirectory):
     def handle(self, envelope: dict[str, Any]) -> None:
         name, data = event_name(envelope["type"]), envelope["data"]
         if name == "EngagementOpened":
-            self._engagements.update_one(
-                {"_id": data["engagement_id"]},
-                {"$setOnInsert": opened_document(envelope)},
-                upsert=True,
+            insert_once(
+                self._engagements, {"_id": data["engagement_id"], **opened_document(envelope)}
             )
         elif update := changes(name, data):
             version = envelope["streamversion"]

@@ -94,6 +94,16 @@ def test_validity_intervals_follow_effective_order():
     assert [v["valid_to"] for v in versions] == [
         "2026-01-10T00:00:00.000Z", "2026-03-01T00:00:00.000Z", None
     ]  # fmt: skip
+    assert not any(v["superseded"] for v in versions)
+
+
+def test_a_back_dated_alignment_supersedes_the_later_recorded_proposal():
+    late_alignment = ALIGNED | {"data": ALIGNED["data"] | {"baseline_on": "2025-12-01"}}
+    _, rows = project(PROPOSED, late_alignment)
+    versions = with_validity(rows)
+    assert versions[0]["superseded"] and not versions[1]["superseded"]
+    in_force = as_of(rows, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    assert in_force["state"] == "aligned"
 
 
 def test_measurements_as_of_respect_both_times():

@@ -60,8 +60,10 @@ def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_a
     views = []
     for kpi_id, kpi_rows in by_kpi.items():
         row = as_of(kpi_rows, instant, known_at)
+        if row is None or kpi_id not in current:
+            continue
         measured = measurement_as_of(current[kpi_id]["measurements"], instant, known_at)
-        views.append(as_of_view(dict(row or {}), measured, instant, known_at))
+        views.append(as_of_view(dict(row), measured, instant, known_at))
     return views
 
 

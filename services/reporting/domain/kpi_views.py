@@ -3,8 +3,11 @@ history row per version of it (bitemporal: effective time and recorded time).
 
 Effective time is when a change takes effect in the engagement: the alignment date for an
 alignment, the review's date for a change made at a review, otherwise when it was
-recorded. Recorded time is the event's own time. "What was this KPI on T, as we knew it
-at K" is the history row with the latest effective time <= T among rows recorded <= K.
+recorded. Recorded time is the event's own time. Each row holds the KPI's whole state
+after its event, so "what was this KPI on T, as we knew it at K" is the latest row in
+stream order among those effective by T and recorded by K. (A change recorded later but
+effective earlier than one already recorded carries that later-effective change in its
+state too: the rows are versions of the record, not of each field.)
 """
 
 from __future__ import annotations
@@ -154,7 +157,7 @@ def as_of(
 ) -> Mapping[str, Any] | None:
     """The version in force at `instant`, as known at `known_at` (rows of one KPI)."""
     known = [r for r in rows if r["effective_from"] <= instant and r["recorded_at"] <= known_at]
-    return max(known, key=lambda r: (r["effective_from"], r["seq"]), default=None)
+    return max(known, key=lambda r: r["seq"], default=None)
 
 
 def measurement_as_of(
@@ -170,10 +173,20 @@ def measurement_as_of(
 
 
 def with_validity(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """History rows of one KPI in effective order, each with valid_from and valid_to."""
-    ordered = sorted(rows, key=lambda r: (r["effective_from"], r["seq"]))
-    return [
-        {**row, "valid_from": row["effective_from"],
-         "valid_to": ordered[n + 1]["effective_from"] if n + 1 < len(ordered) else None}
-        for n, row in enumerate(ordered)
-    ]  # fmt: skip
+    """Versions of one KPI in stream order, each valid from its effective time until a later
+    version takes effect (valid_to None: still in force). A version overtaken before it took
+    effect (a proposal recorded after its back-dated alignment) is marked superseded."""
+    ordered = sorted(rows, key=lambda r: r["seq"])
+    versions = []
+    for n, row in enumerate(ordered):
+        later = [r["effective_from"] for r in ordered[n + 1 :]]
+        valid_to = min(later, default=None)
+        versions.append(
+            {
+                **row,
+                "valid_from": row["effective_from"],
+                "valid_to": valid_to,
+                "superseded": valid_to is not None and valid_to <= row["effective_from"],
+            }
+        )
+    return versions  # fmt: skip

@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 
 from services.reporting.domain.audit import audit_record
 from services.reporting.projections.read_models import ReadModels
+from shared.projections.writes import insert_once
 
 
 class AuditProjection:
@@ -32,13 +33,13 @@ class AuditProjection:
 
     def handle(self, envelope: dict[str, Any]) -> None:
         """Record the event once, in both collections."""
-        record = {k: v for k, v in audit_record(envelope).items() if k != "_id"}
-        self._audit.update_one({"_id": envelope["id"]}, {"$setOnInsert": record}, upsert=True)
+        insert_once(self._audit, audit_record(envelope))
         received = {
+            "_id": envelope["id"],
             "tenant": envelope["tenant"],
             "subject": envelope["subject"],
             "streamid": envelope["streamid"],
             "streamversion": envelope["streamversion"],
             "envelope": envelope,
         }
-        self._received.update_one({"_id": envelope["id"]}, {"$setOnInsert": received}, upsert=True)
+        insert_once(self._received, received)

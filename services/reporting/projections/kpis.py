@@ -9,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event, history_row
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
+from shared.projections.writes import insert_once
 
 
 class KpiProjection:
@@ -36,7 +37,7 @@ class KpiProjection:
             review = {"tenant": envelope["tenant"], "engagement_id": data["engagement_id"],
                       "held_on": data["held_on"], "attendees": data["attendees"],
                       "recorded_at": envelope["time"]}  # fmt: skip
-            self._reviews.update_one({"_id": data["review_id"]}, {"$setOnInsert": review}, True)
+            insert_once(self._reviews, {"_id": data["review_id"], **review})
             return
         if name not in KPI_EVENTS:
             return
@@ -46,8 +47,7 @@ class KpiProjection:
             self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
         row = history_row(updated, envelope, self._review_dates(data))
         if row is not None:
-            body = {k: v for k, v in row.items() if k != "_id"}
-            self._history.update_one({"_id": row["_id"]}, {"$setOnInsert": body}, upsert=True)
+            insert_once(self._history, row)
 
     def _review_dates(self, data: dict[str, Any]) -> dict[str, str]:
         review_id = data.get("review_id")

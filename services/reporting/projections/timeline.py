@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 from services.reporting.domain.timeline_lines import describe
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
+from shared.projections.writes import insert_once
 
 COLLECTION = "timeline"
 
@@ -42,7 +43,7 @@ class TimelineProjection:
             "correlation_id": envelope["correlationid"],
             "hash": envelope["hash"],
         }
-        self._timeline.update_one({"_id": envelope["id"]}, {"$setOnInsert": entry}, upsert=True)
+        insert_once(self._timeline, {"_id": envelope["id"], **entry})
 
     def page(
         self, tenant: str, engagement_id: str, limit: int, offset: int

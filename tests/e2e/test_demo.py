@@ -1,0 +1,55 @@
+"""`make demo` on the real stack: one six-month engagement seeded over HTTP alone."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from deploy.demo import seed
+
+
+def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, capsys):
+    tenant = f"demo{uuid.uuid4().hex[:8]}"
+    urls = [f"--{service}={url}" for service, url in system.urls.items()]
+    assert seed.main(["--profile", "test", "--tenant", tenant, *urls], env=system.env) == 0
+    printed = capsys.readouterr().out
+    print(printed)  # shown with -rP: what `make demo` prints
+    found = re.search(r"^engagement\s+(\S+)$", printed, re.MULTILINE)
+    assert found, printed
+    engagement_id = found.group(1)
+    manager = system.headers("mgr-1", ["manager"], tenant)
+    coach = system.headers("coach-1", ["coach"], tenant)
+
+    kpis = http.get(
+        f"{system.urls['kpi']}/engagements/{engagement_id}/kpis", headers=manager, timeout=10
+    ).json()
+    assert [k["state"] for k in kpis["kpis"]] == ["aligned"] * 4
+    assert all(k["status"] for k in kpis["kpis"]) and kpis["weights_total"] == 100
+    statuses = {k["name"]: [m["status"] for m in k["measurements"]] for k in kpis["kpis"]}
+    assert "at_risk" in statuses["Regretted attrition"]
+
+    timeline = http.get(
+        f"{system.urls['reporting']}/engagements/{engagement_id}/timeline?limit=1",
+        headers=manager,
+        timeout=10,
+    )
+    assert timeline.status_code == 200 and timeline.json()["total"] >= 100
+
+    api = f"{system.urls['assessment']}/engagements/{engagement_id}"
+    rounds = http.get(f"{api}/rounds", headers=coach, timeout=10).json()["rounds"]
+    assert sorted((r["purpose"], r["status"]) for r in rounds) == [
+        ("baseline", "closed"),
+        ("final", "closed"),
+    ]
+    ids = {r["purpose"]: r["id"] for r in rounds}
+    results = {
+        purpose: http.get(f"{api}/rounds/{ids[purpose]}/results", headers=coach, timeout=10)
+        for purpose in ("baseline", "final")
+    }
+    assert results["final"].status_code == 200, results["final"].text
+    assert len(results["final"].json()["results"]["competencies"]) == 4
+    baseline = results["baseline"].json()["results"]["competencies"]
+    gaps = {c["competency"]: c["gap"]["flag"] for c in baseline}
+    assert gaps["listening"] == "blind_spot"
+    behavioural = [k for k in kpis["kpis"] if k["kind"] == "behavioural"]
+    assert {k["latest"]["source"]["round_id"] for k in behavioural} == {ids["final"]}
