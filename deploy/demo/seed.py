@@ -93,6 +93,8 @@ KPIS: tuple[tuple[str, str, str | None, str, float, float, str, int, str], ...] 
     ("Tough conversations held", "behavioural", "tough_conversations", "per month", 0, 4,
      "increase", 20, "Executive's log, confirmed by the HR business partner"),
 )  # fmt: skip
+# The direct reports' pulse on listening in the last month (scale -3..+3)
+PULSE_RATINGS = (2, 1, 2, 1)
 # One row per month, one value per KPI: attrition slips to at_risk in months 2 to 4.
 MEASUREMENTS = (
     (90.6, 11.5, -0.6, 1),
@@ -276,6 +278,7 @@ class Story:
         self.needs_assessment()
         self.align_kpis()
         self.six_months()
+        self.pulse_on_listening()
         self.final_360()
 
     def open_engagement(self) -> None:
@@ -296,11 +299,32 @@ class Story:
         self.http.chapter = "baseline-360"
         self.run_round("baseline", BASELINE_RATERS)
 
+    def pulse_on_listening(self) -> None:
+        """A -3..+3 pulse of the direct reports on listening: it measures the listening KPI."""
+        self.http.chapter = "pulse"
+        body = {"purpose": "pulse", "competencies": [{"id": "listening"}],
+                "closes_on": (self.today + timedelta(days=7)).isoformat()}  # fmt: skip
+        self.round_ids.append(self.coach("POST", f"{self.assessment}/rounds", body)["id"])
+        round_url = f"{self.assessment}/rounds/{self.round_ids[-1]}"
+        for n, rating in enumerate(PULSE_RATINGS):
+            name = f"Direct report {n + 1}"
+            invitation = {"group": "direct_report", "name": name, "contact": _contact(name)}
+            token = self.coach("POST", f"{round_url}/invitations", invitation)["token"]
+            self.http.call(
+                "POST",
+                f"{self.urls.assessment}/feedback",
+                None,
+                {"ratings": {"listening": rating}},
+                {"X-Invitation-Token": token},
+            )
+        self.coach("POST", f"{round_url}/closure")
+        self.expected.update(FeedbackRoundOpened=1, FeedbackRoundClosed=1, MeasurementRecorded=1)
+        self.expected.update(RaterInvited=len(PULSE_RATINGS), FeedbackSubmitted=len(PULSE_RATINGS))
+
     def final_360(self) -> None:
-        """The final round; closing it measures the behavioural KPIs (by the kpi worker)."""
+        """The final round, on the same competencies as the baseline."""
         self.http.chapter = "final-360"
         self.run_round("final", FINAL_RATERS)
-        self.expected["MeasurementRecorded"] += 2
 
     def run_round(self, purpose: str, raters: tuple[Rater, ...]) -> None:
         """Open a round, invite, collect each rater's answer, close; the executive reads it."""
@@ -379,6 +403,8 @@ class Story:
                     "due_on": self.due_on.isoformat()}  # fmt: skip
             if capability:
                 body["capability"] = capability
+            if unit == "pulse score":  # on the pulse's -3..+3 scale: pulse rounds measure it
+                body["measured_by"] = "feedback_rounds"
             self.kpi_ids.append(self.coach("POST", f"{self.kpi}/kpis", body)["id"])
         attrition = f"{self.kpi}/kpis/{self.kpi_ids[1]}"
         comment = {"comment": "8% is not ambitious enough: the industry median is 7%"}

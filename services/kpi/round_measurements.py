@@ -1,7 +1,10 @@
 """Behavioural KPIs measured by closed feedback rounds, as the assessment topic reports them.
 
-When a round closes covering a behavioural KPI's capability, the KPI gets a measurement
-(source: that round) from the round's published "all others" mean. Idempotent: one
+When a round closes covering the capability of a behavioural KPI that asked for it
+(measured_by: feedback_rounds, on the rounds' scale), the KPI gets a measurement (source:
+that round) from the round's published "all others" mean, provided the KPI's baseline and
+target lie on the round's scale (a -3..+3 pulse measures a pulse-score KPI; a 1..5 360
+does not). Idempotent: one
 measurement per KPI and round, however often the event is delivered.
 """
 
@@ -31,10 +34,21 @@ def round_means(results: dict[str, Any]) -> dict[str, float]:
     return means
 
 
-def _due(kpi: Kpi, means: dict[str, float], round_id: str, closed_on: date) -> bool:
+def on_scale(kpi: Kpi, scale: dict[str, Any]) -> bool:
+    """The KPI is expressed on the round's scale: its baseline and target lie within it."""
+    low, high = scale.get("minimum"), scale.get("maximum")
+    if low is None or high is None:
+        return False
+    return all(low <= v <= high for v in (kpi.definition.baseline, kpi.definition.target))
+
+
+def _due(
+    kpi: Kpi, means: dict[str, float], round_id: str, closed_on: date, scale: dict[str, Any]
+) -> bool:
     return (
         kpi.state is KpiState.ALIGNED
-        and kpi.definition.kind == "behavioural"
+        and on_scale(kpi, scale)
+        and kpi.definition.measured_by == "feedback_rounds"
         and kpi.definition.capability in means
         and not any(m.measurement_id == f"round-{round_id}" for m in kpi.measurements)
         and date.fromisoformat(kpi.baseline_on or "9999-12-31") <= closed_on
@@ -53,7 +67,8 @@ def measure_from_round(
     plan = repo.get_or_new(envelope["tenant"], KpiPlan.stream_for(data["engagement_id"]))
     means = round_means(data.get("results") or {})
     closed_on = min(date.fromisoformat(envelope["time"][:10]), today())
-    due = [k for k in plan.kpis.values() if _due(k, means, data["round_id"], closed_on)]
+    scale = (data.get("results") or {}).get("scale") or {}
+    due = [k for k in plan.kpis.values() if _due(k, means, data["round_id"], closed_on, scale)]
     if not due:
         return 0
     source = MeasurementSource("round", data["round_id"])

@@ -40,6 +40,7 @@ def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, ca
     assert sorted((r["purpose"], r["status"]) for r in rounds) == [
         ("baseline", "closed"),
         ("final", "closed"),
+        ("pulse", "closed"),
     ]
     ids = {r["purpose"]: r["id"] for r in rounds}
     results = {
@@ -51,5 +52,6 @@ def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, ca
     baseline = results["baseline"].json()["results"]["competencies"]
     gaps = {c["competency"]: c["gap"]["flag"] for c in baseline}
     assert gaps["listening"] == "blind_spot"
-    behavioural = [k for k in kpis["kpis"] if k["kind"] == "behavioural"]
-    assert {k["latest"]["source"]["round_id"] for k in behavioural} == {ids["final"]}
+    sources = {k["name"]: k["latest"]["source"] for k in kpis["kpis"] if k["kind"] == "behavioural"}
+    assert sources["Listening in 1:1s"] == {"kind": "round", "round_id": ids["pulse"]}
+    assert sources["Tough conversations held"]["kind"] == "manual"

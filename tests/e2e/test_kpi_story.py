@@ -20,7 +20,7 @@ KPIS = [
      "target": 8, "direction": "decrease", "weight": 30, "due_on": DUE},
     {"name": "Listening in 1:1s", "kind": "behavioural", "capability": "listening",
      "unit": "pulse", "baseline": -1, "target": 2, "direction": "increase", "weight": 20,
-     "due_on": DUE},
+     "due_on": DUE, "measured_by": "feedback_rounds"},
     {"name": "Tough conversations held", "kind": "behavioural",
      "capability": "tough_conversations", "unit": "per month", "baseline": 0, "target": 4,
      "direction": "increase", "weight": 20, "due_on": DUE},

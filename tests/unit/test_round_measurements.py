@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import date
 
 from services.kpi.domain.kpi_events import KpiDefinition
@@ -11,10 +12,10 @@ from shared.eventstore.repository import Repository
 ALIGNED_ON, CLOSED_ON = date(2026, 1, 10), date(2026, 3, 1)
 
 
-def behavioural(capability: str, weight: int) -> KpiDefinition:
+def behavioural(capability: str, weight: int, measured_by: str = "feedback_rounds"):
     return KpiDefinition(
         f"Better at {capability}", "", "behavioural", capability, "score", 2.5, 4.0, "increase",
-        0.0, weight, "monthly", "2026-07-01",
+        0.0, weight, "monthly", "2026-07-01", measured_by,
     )  # fmt: skip
 
 
@@ -34,7 +35,7 @@ def round_closed(others_mean: float | None) -> dict:
         "time": f"{CLOSED_ON.isoformat()}T10:00:00.000Z", "correlationid": "corr-9",
         "data": {
             "engagement_id": "e1", "round_id": "r7", "closed_by": "coach", "responses": [],
-            "results": {"competencies": [
+            "results": {"scale": {"minimum": 1, "maximum": 5}, "competencies": [
                 {"competency": "listening", "groups": [], "others": others, "gap": None,
                  "suppressed_groups": []},
                 {"competency": "strategy", "groups": [], "others": others, "gap": None,
@@ -71,3 +72,16 @@ def test_other_events_and_unknown_engagements_are_ignored():
     assert measure_from_round(store, other, lambda: CLOSED_ON, StatusThresholds()) == 0
     assert measure_from_round(store, round_closed(3.0), lambda: CLOSED_ON, StatusThresholds()) == 0
     assert store.unpublished() == []
+
+
+def test_manual_kpis_and_kpis_off_the_rounds_scale_are_not_measured():
+    store = MemoryEventStore()
+    plan = KpiPlan("kpi-plan-e1")
+    plan.propose("manual", behavioural("listening", 50, "manual"), ALIGNED_ON)
+    off_scale = dataclasses.replace(behavioural("listening", 50), name="Pulse", baseline=-1.0,
+                                    target=2.0)  # fmt: skip
+    plan.propose("pulse", off_scale, ALIGNED_ON)
+    plan.approve("manual", ALIGNED_ON, {}, ALIGNED_ON)
+    plan.approve("pulse", ALIGNED_ON, {}, ALIGNED_ON)
+    Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
+    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 0

@@ -69,5 +69,5 @@ def test_a_session_line_counts_commitments_and_never_shows_notes():
     }
     assert describe(envelope("SessionRecorded", data)) == (
         "Leadership development session on 2026-03-02 (90 min) on listening:"
-        " 1 commitments made, 0 followed up"
+        " 1 commitment made, 0 followed up"
     )

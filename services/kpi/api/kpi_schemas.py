@@ -33,6 +33,12 @@ class ProposeKpiSchema(StrictSchema):
         load_default="monthly", validate=validate.OneOf(["weekly", "monthly", "quarterly"])
     )
     due_on = fields.Date(required=True)
+    measured_by = fields.String(
+        load_default="manual",
+        validate=validate.OneOf(["manual", "feedback_rounds"]),
+        metadata={"description": "feedback_rounds: a behavioural KPI on the rounds' scale,"
+                  " measured by each closed round covering its capability."},
+    )  # fmt: skip
 
 
 class ChangesSchema(StrictSchema):
@@ -50,6 +56,7 @@ class ChangesSchema(StrictSchema):
     baseline = StrictNumber()
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
     cadence = fields.String(validate=validate.OneOf(["weekly", "monthly", "quarterly"]))
+    measured_by = fields.String(validate=validate.OneOf(["manual", "feedback_rounds"]))
 
 
 class ReviewContextSchema(StrictSchema):
@@ -160,6 +167,7 @@ class KpiSchema(Schema):
     weight = fields.Integer()
     cadence = fields.String()
     due_on = fields.String()
+    measured_by = fields.String()
     sent_back_comment = fields.String()
     status = fields.String(allow_none=True, metadata={"description": "At the last measurement."})
     latest = fields.Nested(MeasurementSchema, allow_none=True)

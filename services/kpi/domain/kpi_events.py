@@ -30,6 +30,9 @@ class KpiDefinition:
     weight: int
     cadence: str  # weekly | monthly | quarterly
     due_on: str
+    # manual, or feedback_rounds: a behavioural KPI on the rounds' own scale, measured by
+    # each closed round that covers its capability
+    measured_by: str = "manual"
 
 
 @dataclass(frozen=True)

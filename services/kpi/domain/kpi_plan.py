@@ -37,8 +37,9 @@ from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 
 KINDS = ("performance", "behavioural")
 CADENCES = ("weekly", "monthly", "quarterly")
+MEASURED_BY = ("manual", "feedback_rounds")
 REVISABLE = ("name", "description", "unit", "target", "tolerance", "weight", "due_on")
-REPROPOSABLE = (*REVISABLE, "kind", "capability", "baseline", "direction", "cadence")
+REPROPOSABLE = (*REVISABLE, "kind", "capability", "baseline", "direction", "cadence", "measured_by")
 
 
 class KpiState(StrEnum):
@@ -75,6 +76,10 @@ def validate_definition(definition: KpiDefinition, starts_on: date) -> None:
         raise InvalidCommand("a behavioural KPI names a catalogue capability or 'custom:<name>'")
     if d.capability is not None and not is_known(d.capability):
         raise InvalidCommand(f"unknown capability {d.capability!r}")
+    if d.measured_by not in MEASURED_BY:
+        raise InvalidCommand(f"measured_by must be one of {', '.join(MEASURED_BY)}")
+    if d.measured_by == "feedback_rounds" and d.kind != "behavioural":
+        raise InvalidCommand("only a behavioural KPI is measured by feedback rounds")
     if d.cadence not in CADENCES:
         raise InvalidCommand(f"cadence must be one of {', '.join(CADENCES)}")
     if isinstance(d.weight, bool) or not isinstance(d.weight, int) or not 1 <= d.weight <= 100:

@@ -86,12 +86,16 @@ def _measured(d: Mapping[str, Any]) -> str:
     )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _session(d: Mapping[str, Any]) -> str:
     worked_on = ", ".join(map(str, d.get("capabilities") or [])) or "no capability named"
     made, followed = len(d.get("commitments") or []), len(d.get("follow_ups") or [])
     return (
         f"{_phase(d.get('kind')).capitalize()} session on {d.get('held_on')}"
-        f" ({d.get('duration_minutes')} min) on {worked_on}: {made} commitments made,"
+        f" ({d.get('duration_minutes')} min) on {worked_on}: {_plural(made, 'commitment')} made,"
         f" {followed} followed up"
     )
 
@@ -156,4 +160,4 @@ def describe(envelope: Mapping[str, Any]) -> str:
     describe_data = LINES.get(name)
     line = describe_data(envelope.get("data") or {}) if describe_data else f"{name} recorded"
     reason = envelope.get("reason")
-    return f"{line}: {reason}" if reason else line
+    return f"{line}: {reason}" if reason and reason not in line else line
