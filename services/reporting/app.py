@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.reporting.api import audit, kpis, timeline
+from services.reporting.api import audit, feedback, kpis, timeline
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
@@ -14,5 +14,8 @@ def create_app(config: ServiceConfig | None = None, resources: Resources | None 
     """The reporting API; reads only its own read models."""
     config = config or ServiceConfig.from_env("reporting")
     return create_service_app(
-        config, "Mastery Ledger reporting service", [timeline.blp, kpis.blp, audit.blp], resources
+        config,
+        "Mastery Ledger reporting service",
+        [timeline.blp, kpis.blp, audit.blp, feedback.blp],
+        resources,
     )

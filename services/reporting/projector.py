@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from pymongo.database import Database
 
 from services.reporting.projections.audit import AuditProjection
+from services.reporting.projections.feedback import FeedbackProjection
 from services.reporting.projections.kpis import KpiProjection
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.projections.timeline import TimelineProjection
@@ -36,6 +37,7 @@ class Projector:
             TimelineProjection(models),
             KpiProjection(models),
             AuditProjection(models),
+            FeedbackProjection(models),
         ]
 
     def setup(self) -> None:

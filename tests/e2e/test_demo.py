@@ -55,3 +55,13 @@ def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, ca
     sources = {k["name"]: k["latest"]["source"] for k in kpis["kpis"] if k["kind"] == "behavioural"}
     assert sources["Listening in 1:1s"] == {"kind": "round", "round_id": ids["pulse"]}
     assert sources["Tough conversations held"]["kind"] == "manual"
+    feedback = http.get(
+        f"{system.urls['reporting']}/engagements/{engagement_id}/feedback",
+        headers=coach,
+        timeout=10,
+    ).json()
+    listening = next(c for c in feedback["competencies"] if c["competency"] == "listening")
+    assert [r["purpose"] for r in listening["rounds"]] == ["baseline", "final"]
+    assert listening["rounds"][0]["flag"] == "blind_spot"
+    assert isinstance(listening["others_delta"], float)
+    assert {a["capability"] for a in feedback["development_areas"]} >= {"listening"}

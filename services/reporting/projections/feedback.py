@@ -1,0 +1,39 @@
+"""360 read models: one document per feedback round, and each engagement's development areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+
+from services.reporting.domain.feedback_views import ROUND_EVENTS, apply_round_event
+from services.reporting.projections.read_models import ReadModels
+from shared.events.envelope import event_name
+
+
+class FeedbackProjection:
+    """feedback_rounds and development_areas (the latest selection per engagement)."""
+
+    def __init__(self, models: ReadModels) -> None:
+        self._rounds = models["feedback_rounds"]
+        self._areas = models["development_areas"]
+
+    def setup(self) -> None:
+        """Rounds are read per engagement."""
+        self._rounds.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
+
+    def handle(self, envelope: dict[str, Any]) -> None:
+        """Apply one assessment event about rounds or development areas."""
+        name, data = event_name(envelope["type"]), envelope["data"]
+        if name in ROUND_EVENTS:
+            current = self._rounds.find_one({"_id": data["round_id"]})
+            updated = apply_round_event(current, envelope)
+            if updated is not current:
+                self._rounds.replace_one({"_id": updated["_id"]}, updated, upsert=True)
+        elif name == "DevelopmentAreasSelected":
+            version = envelope["streamversion"]
+            document = {"_id": data["engagement_id"], "tenant": envelope["tenant"],
+                        "areas": data["areas"], "version": version}  # fmt: skip
+            current = self._areas.find_one({"_id": data["engagement_id"]})
+            if current is None or current["version"] < version:
+                self._areas.replace_one({"_id": data["engagement_id"]}, document, upsert=True)
