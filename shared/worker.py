@@ -66,7 +66,12 @@ def relay_loop(resources: Resources, context: str) -> Loop:
     return lambda stop: relay.run(stop, config.relay_poll_seconds)
 
 
-def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handler) -> Loop:
+def consumer_loop(
+    resources: Resources,
+    contexts: Sequence[str],
+    handler: Handler,
+    before_poll: Callable[[KafkaConsumer], None] = lambda _: None,
+) -> Loop:
     """A consumer of the contexts' topics in this service's group, feeding `handler`."""
     config = resources.config
     topics = [config.topic(c) for c in contexts]
@@ -87,6 +92,7 @@ def consumer_loop(resources: Resources, contexts: Sequence[str], handler: Handle
         KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
         max_attempts=config.consumer_max_attempts,
         is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
+        before_poll=before_poll,
     )
     return runner.run
 

@@ -73,6 +73,7 @@ class ConsumerRunner:
         max_attempts: int = 3,
         is_transient: Callable[[BaseException], bool] = lambda _: False,
         retry_seconds: float = 0.2,
+        before_poll: Callable[[KafkaConsumer], None] = lambda _: None,
     ) -> None:
         self._consumer = consumer
         self._handler = handler
@@ -80,6 +81,7 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._is_transient = is_transient
         self._retry_seconds = retry_seconds
+        self._before_poll = before_poll
 
     def run(self, stop: threading.Event) -> None:
         """Poll and handle until `stop` is set, then commit what was handled and close."""
@@ -91,6 +93,7 @@ class ConsumerRunner:
 
     def poll_once(self, stop: threading.Event) -> int:
         """Handle one polled batch and commit its offsets; returns messages handled."""
+        self._before_poll(self._consumer)
         batch = self._consumer.poll(timeout_ms=200)
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         handled = 0

@@ -8,6 +8,7 @@ import json
 import time
 from datetime import date, timedelta
 
+from services.reporting.projections.read_models import ReadModels
 from shared.config import ServiceConfig
 from tests.e2e.test_walking_skeleton import open_engagement
 from tests.integration.kafka_helpers import wait_until
@@ -117,7 +118,7 @@ def test_reporting_answers_history_questions_and_proves_integrity(system, http):
 
 def tamper_with_a_received_event(system, engagement: str) -> str:
     config = ServiceConfig.from_env("reporting", env=system.env)
-    received = system.mongo[config.database]["g0_received_events"]
+    received = ReadModels.active(system.mongo[config.database])["received_events"]
     victim = received.find_one(
         {"subject": engagement, "envelope.type": "mastery.kpi.KpiRevised.v1"}
     )

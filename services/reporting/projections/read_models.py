@@ -35,9 +35,10 @@ class ReadModels:
         return sorted(n for n in self.database.list_collection_names() if n.startswith(prefix))
 
 
-def switch_to(database: Database[Any], generation: int, offsets: dict[str, int]) -> None:
-    """Make `generation` the active one; `offsets` (topic/partition -> next offset) tell the
-    live worker where the rebuild stopped, so it re-applies what came after into it."""
+def switch_to(database: Database[Any], generation: int, offsets: list[dict[str, Any]]) -> None:
+    """Make `generation` the active one; `offsets` ({topic, partition, offset}: the next
+    offset) tell the live worker where the rebuild stopped, so it re-applies what came after
+    into it. (A list, not a mapping: topic names contain dots, which keys may not.)"""
     database[POINTER].replace_one(
         {"_id": ACTIVE}, {"_id": ACTIVE, "generation": generation, "offsets": offsets}, upsert=True
     )
@@ -45,4 +46,4 @@ def switch_to(database: Database[Any], generation: int, offsets: dict[str, int])
 
 def pointer(database: Database[Any]) -> dict[str, Any]:
     """The pointer document (generation 0, no offsets, before any rebuild)."""
-    return database[POINTER].find_one({"_id": ACTIVE}) or {"generation": 0, "offsets": {}}
+    return database[POINTER].find_one({"_id": ACTIVE}) or {"generation": 0, "offsets": []}
