@@ -9,7 +9,7 @@ TENANT ?= acme
 ROLES ?= coach
 NAME ?=
 
-.PHONY: help install run stop status demo test test-unit test-integration test-e2e lint format \
+.PHONY: help install run stop status demo rebuild test test-unit test-integration test-e2e lint format \
         token infra-up infra-down test-down clean
 
 help:  ## list the targets
@@ -34,6 +34,9 @@ status:  ## what is running
 
 demo: $(STAMP)  ## seed a six-month engagement into the running system (make run first)
 	$(PY) -m deploy.demo.seed --profile dev
+
+rebuild: $(STAMP)  ## rebuild every reporting read model from the topics, then switch reads
+	$(PY) -m services.reporting.rebuild
 
 token: $(STAMP)  ## print a dev token: make token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey'
 	@$(PY) -m shared.cli.mint_token --sub '$(SUB)' --tenant '$(TENANT)' --roles '$(ROLES)' --name '$(NAME)'
