@@ -67,6 +67,15 @@ def change(engagement_id: str, allowed: set[str], act: Callable[[KpiPlan], None]
     )  # fmt: skip
 
 
+def read_plan(engagement_id: str) -> KpiPlan:
+    """The engagement's KPI plan, for a caller allowed to read it."""
+    _, plan = application.plan_for(
+        resources().event_store, resources().engagement_directory, current_principal(),
+        engagement_id,
+    )  # fmt: skip
+    return plan
+
+
 def review_of(body: dict[str, Any]) -> str | None:
     """The review a change belongs to (None when explicitly outside one)."""
     return body.get("review_id") or None
@@ -86,10 +95,7 @@ class Kpis(MethodView):
     @blp.doc(security=BEARER)
     def get(self, engagement_id: str) -> Any:
         """Every KPI of the engagement as it stands now."""
-        _, plan = application.plan_for(
-            resources().event_store, resources().engagement_directory, current_principal(),
-            engagement_id,
-        )  # fmt: skip
+        plan = read_plan(engagement_id)
         return plan_view(plan), etag(plan.version)
 
     @requires("coach", "manager", "admin")
@@ -129,10 +135,7 @@ class KpiResource(MethodView):
     @blp.doc(security=BEARER)
     def get(self, engagement_id: str, kpi_id: str) -> Any:
         """One KPI as it stands now, with its measurements."""
-        _, plan = application.plan_for(
-            resources().event_store, resources().engagement_directory, current_principal(),
-            engagement_id,
-        )  # fmt: skip
+        plan = read_plan(engagement_id)
         return one_kpi(plan, kpi_id)
 
     @requires("coach", "manager", "admin")
