@@ -329,7 +329,8 @@ class Story:
     def run_round(self, purpose: str, raters: tuple[Rater, ...]) -> None:
         """Open a round, invite, collect each rater's answer, close; the executive reads it."""
         body = {"purpose": purpose, "competencies": [{"id": c} for c in COMPETENCIES],
-                "closes_on": (self.today + timedelta(days=14)).isoformat()}  # fmt: skip
+                "closes_on": (self.today + timedelta(days=14)).isoformat(),
+                "results_visible_to_manager": True}  # shared at the three-way debrief  # fmt: skip
         self.round_ids.append(self.coach("POST", f"{self.assessment}/rounds", body)["id"])
         round_url = f"{self.assessment}/rounds/{self.round_ids[-1]}"
         invited = []
@@ -555,9 +556,9 @@ def report(story: Story, counts: Counter[str], seconds: float) -> None:
     print(f"events      {sum(counts.values())} on the reporting timeline:")
     for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {count:>4}  {name}")
-    print(f"dashboard   {reporting}/dashboard")
+    print(f"dashboard   {reporting}/dashboard?access_token={story.tokens.manager}")
     print(f"timeline    {reporting}/timeline")
-    print(f"\nAs {MANAGER['name']} (token valid for 8 hours):")
+    print(f"\nAs {MANAGER['name']} (token valid for 8 hours; the dashboard link carries it):")
     bearer = f"Authorization: Bearer {story.tokens.manager}"
     print(f"curl -s '{reporting}/timeline?limit=500' -H '{bearer}'")
 

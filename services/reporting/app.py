@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.reporting.api import audit, feedback, kpis, timeline
+from services.reporting.api import audit, dashboard, feedback, kpis, summary, timeline
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
@@ -16,6 +16,6 @@ def create_app(config: ServiceConfig | None = None, resources: Resources | None 
     return create_service_app(
         config,
         "Mastery Ledger reporting service",
-        [timeline.blp, kpis.blp, audit.blp, feedback.blp],
+        [timeline.blp, kpis.blp, audit.blp, feedback.blp, summary.blp, dashboard.blp],
         resources,
     )
