@@ -146,9 +146,9 @@ def test_the_managers_link_shows_the_engagement_at_a_glance(browser, seeded, htt
     assert len(points) == 4 and all(len(p.split()) >= 6 for p in points), points
     assert page.locator("svg.kpi-chart circle.point").count() >= 24
     assert page.locator("svg.kpi-chart line.expected").count() == 4
-    # The demo's rounds do not share their results with the manager: the page keeps that rule.
-    assert "not shared with you" in page.locator("#feedback").inner_text()
-    assert page.locator("svg.feedback-chart").count() == 0
+    # The demo shares its 360s with the manager (not its pulse): the chart shows them.
+    assert "not shared with you" not in page.locator("#feedback").inner_text()
+    assert page.locator("svg.feedback-chart").count() == 1
     assert "Listening" in page.locator("#areas").inner_text()
     rows = page.locator("#timeline tr.event")
     assert rows.count() == 50
@@ -226,7 +226,7 @@ def test_the_json_summary_and_overview(seeded, http):
     assert {k["name"] for k in summary["kpis"]["latest"]} == KPI_NAMES
     assert summary["reviews"]["held"] == 6 and summary["reviews"]["on_time"] == 6
     assert summary["feedback"] == {"rounds_closed": 2, "pulses_closed": 1, "rounds_open": 0,
-                                   "results_withheld": 3}  # fmt: skip
+                                   "results_withheld": 1}  # fmt: skip
     summary_url = f"{seeded.reporting}/engagements/{seeded.engagement_id}/summary"
     for (subject, role, tenant), status in {
         ("exec-1", "executive", seeded.tenant): 200, ("hr-1", "hr", seeded.tenant): 200,
