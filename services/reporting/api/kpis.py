@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
 from services.reporting.api.access import models, visible_engagement
-from services.reporting.domain.kpi_views import as_of, measurement_as_of, with_validity
+from services.reporting.domain.kpi_views import measurement_as_of, with_validity
 from shared.domain.errors import NotFound
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.instants import Instant, now
@@ -44,26 +44,19 @@ def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: st
 
 
 def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
-    """Every KPI of an engagement at `instant`, as known at `known_at` (one indexed query)."""
+    """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI one find on
+    the (tenant, engagement, KPI, seq) index, newest version first, limit 1."""
     read = models()
-    rows = list(
-        read["kpi_history"]
-        .find({"tenant": tenant, "engagement_id": engagement_id,
-               "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
-              {"_id": 0})
-        .sort([("kpi_id", 1), ("effective_from", -1), ("seq", -1)])
-    )  # fmt: skip
-    by_kpi: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_kpi.setdefault(row["kpi_id"], []).append(row)
-    current = {d["_id"]: d for d in read["kpis"].find({"_id": {"$in": list(by_kpi)}})}
     views = []
-    for kpi_id, kpi_rows in by_kpi.items():
-        row = as_of(kpi_rows, instant, known_at)
-        if row is None or kpi_id not in current:
-            continue
-        measured = measurement_as_of(current[kpi_id]["measurements"], instant, known_at)
-        views.append(as_of_view(dict(row), measured, instant, known_at))
+    for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
+        row = read["kpi_history"].find_one(
+            {"tenant": tenant, "engagement_id": engagement_id, "kpi_id": current["_id"],
+             "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
+            {"_id": 0}, sort=[("seq", -1)],
+        )  # fmt: skip
+        if row is not None:
+            measured = measurement_as_of(current["measurements"], instant, known_at)
+            views.append(as_of_view(row, measured, instant, known_at))
     return views
 
 

@@ -23,10 +23,11 @@ class KpiProjection:
     def setup(self) -> None:
         """Indexes backing the queries: per engagement, and as-of per KPI."""
         self._current.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
+        # as-of: the newest version (stream order) effective and recorded by the instants
         self._history.create_index(
             [("tenant", ASCENDING), ("engagement_id", ASCENDING), ("kpi_id", ASCENDING),
-             ("effective_from", DESCENDING), ("recorded_at", ASCENDING)],
-            name="as_of",
+             ("seq", DESCENDING)],
+            name="as_of_seq",
         )  # fmt: skip
         self._reviews.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
 
