@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
 from services.reporting.api.access import models, visible_engagement
-from services.reporting.domain.kpi_views import as_of, measurement_as_of, with_validity
+from services.reporting.domain.kpi_views import measurement_as_of, with_validity
 from shared.domain.errors import NotFound
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.instants import Instant, now
@@ -29,8 +29,7 @@ class AsOfArgs(Schema):
 
 def kpi_view(doc: dict[str, Any]) -> dict[str, Any]:
     """A KPI's current state (its measurements included)."""
-    hidden = ("_id", "tenant", "versions")
-    return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in hidden}}
+    return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "tenant")}}
 
 
 def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: str) -> dict:
@@ -45,13 +44,16 @@ def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: st
 
 
 def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
-    """Every KPI of an engagement at `instant`, as known at `known_at`. Each KPI's document
-    indexes its versions, so the pick happens there and the version is one read by _id."""
+    """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI one find on
+    the (tenant, engagement, KPI, seq) index, newest version first, limit 1."""
     read = models()
     views = []
     for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
-        picked = as_of(current.get("versions", []), instant, known_at)
-        row = read["kpi_history"].find_one({"_id": picked["id"]}) if picked else None
+        row = read["kpi_history"].find_one(
+            {"tenant": tenant, "engagement_id": engagement_id, "kpi_id": current["_id"],
+             "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
+            {"_id": 0}, sort=[("seq", -1)],
+        )  # fmt: skip
         if row is not None:
             measured = measurement_as_of(current["measurements"], instant, known_at)
             views.append(as_of_view(row, measured, instant, known_at))

@@ -40,15 +40,6 @@ def apply_kpi_event(current: dict[str, Any] | None, envelope: Mapping[str, Any])
     return doc
 
 
-def add_version(doc: dict[str, Any], row: Mapping[str, Any] | None) -> None:
-    """Index a new history row in the KPI's document: as-of then needs two reads by _id."""
-    if row is None or any(v["id"] == row["_id"] for v in doc.setdefault("versions", [])):
-        return
-    doc["versions"].append({"id": row["_id"], "seq": row["seq"],
-                            "effective_from": row["effective_from"],
-                            "recorded_at": row["recorded_at"]})  # fmt: skip
-
-
 def _new(envelope: Mapping[str, Any]) -> dict[str, Any]:
     data = envelope["data"]
     return {
@@ -64,7 +55,6 @@ def _new(envelope: Mapping[str, Any]) -> dict[str, Any]:
         "status": None,
         "trend": None,
         "version": 0,
-        "versions": [],
     }
 
 

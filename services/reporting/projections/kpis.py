@@ -6,12 +6,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.reporting.domain.kpi_views import (
-    KPI_EVENTS,
-    add_version,
-    apply_kpi_event,
-    history_row,
-)
+from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event, history_row
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
@@ -49,13 +44,11 @@ class KpiProjection:
             return
         current = self._current.find_one({"_id": data["kpi_id"]})
         updated = apply_kpi_event(current, envelope)
-        if updated is current:
-            return
+        if updated is not current:
+            self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
         row = history_row(updated, envelope, self._review_dates(data))
         if row is not None:
-            insert_once(self._history, row)  # first: a crash here is repaired by redelivery
-        add_version(updated, row)
-        self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
+            insert_once(self._history, row)
 
     def _review_dates(self, data: dict[str, Any]) -> dict[str, str]:
         review_id = data.get("review_id")
