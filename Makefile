@@ -10,7 +10,7 @@ ROLES ?= coach
 NAME ?=
 
 .PHONY: help install run stop status demo rebuild test test-unit test-integration test-e2e lint format \
-        token infra-up infra-down test-down clean
+        token infra-up infra-down test-down clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test-integration: $(STAMP)  ## integration tier: real Kafka and Mongo-wire serve
 
 test-e2e: $(STAMP)  ## end-to-end tier: the services as processes over HTTP and Kafka
 	$(PY) -m pytest -m e2e
+
+bench: $(STAMP)  ## run the benchmarks (prints figures; takes a few minutes)
+	$(PY) -m bench
 
 lint: $(STAMP)  ## ruff (lint and format check) and mypy
 	$(PY) -m ruff check .

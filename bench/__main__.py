@@ -1,0 +1,31 @@
+"""Every benchmark, one after the other, on one bench infrastructure: python -m bench [--quick]
+
+Each prints its figures and the ratio to its baseline, measured in the same run; nothing is
+asserted. --quick runs smaller samples (for a look, not for the figures in the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import as_of, propagation, rebuild
+from bench.common import bench, say
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller samples, a few minutes")
+    args = parser.parse_args(argv)
+    began = time.monotonic()
+    with bench() as running:
+        as_of.run(running, queries=200 if args.quick else 2_000)
+        propagation.run(running, seconds=20 if args.quick else 60,
+                        baseline=100 if args.quick else 300)  # fmt: skip
+        rebuild.run(running, events=2_000 if args.quick else 5_000)
+    say(f"all benchmarks done in {(time.monotonic() - began) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
