@@ -39,3 +39,21 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status and body["type"].endswith(code)
     assert body["correlation_id"]
     return body
+
+
+def engagement_opened(engagement_id: str = "e1", tenant: str = "acme") -> dict[str, Any]:
+    """An EngagementOpened envelope as the assessment topic carries it (for directories)."""
+    return {
+        "type": "mastery.assessment.EngagementOpened.v1",
+        "tenant": tenant,
+        "time": "2026-01-05T09:00:00.000Z",
+        "streamversion": 1,
+        "data": {
+            "engagement_id": engagement_id,
+            "executive": {"id": "x1", "name": "Alex"},
+            "coach": {"id": "c1", "name": "Casey"},
+            "manager": {"id": "m1", "name": "Dana"},
+            "programme": "Personal mastery",
+            "start_date": "2026-01-05",
+        },
+    }

@@ -8,6 +8,7 @@ from services.kpi.app import create_app
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
+from tests.unit import api_helpers
 from tests.unit.api_helpers import CONFIG, assert_problem, bearer
 
 COACH, MANAGER = bearer("c1", roles=["coach"]), bearer("m1", roles=["manager"])
@@ -17,20 +18,7 @@ DUE = (TODAY + timedelta(days=180)).isoformat()
 
 
 def opened(engagement_id: str = "e1", tenant: str = "acme") -> dict:
-    return {
-        "type": "mastery.assessment.EngagementOpened.v1",
-        "tenant": tenant,
-        "time": "2026-01-05T09:00:00.000Z",
-        "streamversion": 1,
-        "data": {
-            "engagement_id": engagement_id,
-            "executive": {"id": "x1", "name": "Alex"},
-            "coach": {"id": "c1", "name": "Casey"},
-            "manager": {"id": "m1", "name": "Dana"},
-            "programme": "PM",
-            "start_date": "2026-01-05",
-        },
-    }
+    return api_helpers.engagement_opened(engagement_id, tenant)
 
 
 @pytest.fixture

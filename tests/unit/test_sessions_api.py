@@ -39,20 +39,7 @@ AUDITOR = {"subject": "u1", "roles": ["auditor"]}
 
 
 def opened(engagement_id: str = ENGAGEMENT_ID, tenant: str = "acme") -> dict:
-    return {
-        "type": "mastery.assessment.EngagementOpened.v1",
-        "tenant": tenant,
-        "time": "2026-01-05T09:00:00.000Z",
-        "streamversion": 1,
-        "data": {
-            "engagement_id": engagement_id,
-            "executive": {"id": "x1", "name": "Alex"},
-            "coach": {"id": "c1", "name": "Casey"},
-            "manager": {"id": "m1", "name": "Dana"},
-            "programme": "Personal mastery",
-            "start_date": "2026-01-05",
-        },
-    }
+    return api_helpers.engagement_opened(engagement_id, tenant)
 
 
 def cancelled(engagement_id: str = ENGAGEMENT_ID) -> dict:
