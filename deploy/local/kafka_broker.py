@@ -81,18 +81,28 @@ def _java_base(profile: Profile, java: str, heap: tuple[str, ...]) -> list[str]:
     ]
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id, base64url like Kafka's own.
+
+    Like Kafka's ``Uuid.randomUuid`` it never starts with '-': the storage tool's
+    argument parser would read such an id as an option and refuse to format.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def format_kafka_storage(profile: Profile, java: str) -> bool:
     """Format KRaft storage once (skipped when meta.properties exists); True if formatted now."""
     if (_kafka_data_dir(profile) / "meta.properties").is_file():
         return False
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     cmd = [
         *_java_base(profile, java, ("-Xmx256m",)),
         "kafka.tools.StorageTool",
         "format",
         "--standalone",
-        "-t",
-        cluster_id,
+        f"--cluster-id={new_cluster_id()}",
         "-c",
         str(profile.kafka_config),
     ]
