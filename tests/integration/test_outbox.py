@@ -1,0 +1,124 @@
+"""The MongoDB event store's outbox: what the relay sees when a writer dies between steps.
+
+A writer inserts an outbox entry (not ready), then its commit, then marks the entry ready.
+These tests stop writers at each step on the real MongoDB-wire server.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from shared.eventstore.mongo_event_store import MongoEventStore
+from shared.eventstore.port import Commit, ConcurrencyConflict
+
+
+def commit(stream: str, start: int) -> Commit:
+    events = ({"id": f"{stream}-{start + 1}", "streamversion": start + 1},)
+    return Commit(stream, "acme", f"subject-{stream}", start, events)
+
+
+@pytest.fixture
+def store(mongo_db) -> MongoEventStore:
+    store = MongoEventStore(mongo_db)
+    store.setup()
+    return store
+
+
+def patient(store: MongoEventStore) -> MongoEventStore:
+    """The same database, read by a relay that settles unfinished entries at once."""
+    return MongoEventStore(store._commits.database, abandon_after=timedelta(0))
+
+
+def died_before_ready(store: MongoEventStore, c: Commit) -> None:
+    """Steps 1 and 2 done, the writer gone before marking its entry ready."""
+    store.append(c)
+    store._outbox.update_one({"commit": c.id}, {"$set": {"ready": False}})
+
+
+def died_before_commit(store: MongoEventStore, c: Commit) -> None:
+    """Step 1 done: the entry is there, the commit never was."""
+    store.append(c)
+    store._commits.delete_one({"_id": c.id})
+    store._outbox.update_one({"commit": c.id}, {"$set": {"ready": False}})
+
+
+def test_the_outbox_holds_only_what_is_not_published(store):
+    for start in range(3):
+        store.append(commit("s1", start))
+    assert store._outbox.count_documents({}) == 3
+    store.mark_published([c.id for c in store.unpublished()])
+    assert store._outbox.count_documents({}) == 0
+    assert store._commits.count_documents({}) == 3
+
+
+def test_a_writer_that_lost_the_race_leaves_no_entry(store):
+    store.append(commit("s1", 0))
+    with pytest.raises(ConcurrencyConflict):
+        # past the head check (as if both read version 0), then the unique _id refuses it
+        MongoEventStore.append(_StaleHead(store._commits.database), commit("s1", 0))
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
+    assert store._outbox.count_documents({}) == 1
+
+
+class _StaleHead(MongoEventStore):
+    """A writer that read the stream's head before the other writer's commit landed."""
+
+    def version(self, stream_id: str) -> int:
+        return 0
+
+
+def test_an_unfinished_writer_holds_back_its_stream_only(store):
+    died_before_ready(store, commit("s1", 0))
+    store.append(commit("s1", 1))
+    store.append(commit("s2", 0))
+    # young: the writer may still be between its steps; s1's later commit waits behind it
+    assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
+
+
+def test_a_dead_writers_stored_commit_is_published_in_order(store):
+    died_before_ready(store, commit("s1", 0))
+    store.append(commit("s1", 1))
+    relay_view = patient(store)
+    assert [c.id for c in relay_view.unpublished()] == ["s1:000000000000", "s1:000000000001"]
+
+
+def test_a_dead_writers_entry_without_commit_is_dropped(store):
+    died_before_commit(store, commit("s1", 0))
+    relay_view = patient(store)
+    assert relay_view.unpublished() == []
+    assert store._outbox.count_documents({}) == 0
+    store.append(commit("s1", 0))  # the stream is free for the next writer
+    assert [c.id for c in relay_view.unpublished()] == ["s1:000000000000"]
+
+
+def test_a_skewed_writer_clock_does_not_reorder_a_stream(store):
+    store.append(commit("s1", 0))
+    store.append(commit("s1", 1))
+    # the second writer's clock ran behind the first one's
+    store._outbox.update_one({"commit": "s1:000000000001"}, {"$set": {"seq": 0}})
+    assert [c.start for c in store.unpublished()] == [0, 1]
+
+
+def test_concurrent_writers_leave_one_entry_per_stored_commit(store):
+    barrier = threading.Barrier(8)
+    wins: list[int] = []
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            store.append(commit("s1", 0))
+            wins.append(n)
+        except ConcurrencyConflict:
+            pass
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+    assert store._outbox.count_documents({}) == 1
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
