@@ -1,0 +1,163 @@
+"""Write-behind collections for the rebuild: the projections run unchanged, but their writes
+are kept in memory and stored in bulk.
+
+Why: the rebuild fills a fresh, empty generation that nothing reads until the switch, and
+per-document round trips dominate its cost (every find is a full scan on FerretDB 1.24).
+Since every document of the generation is written by the rebuild itself, memory knows all of
+them: a miss means "not there", and no read has to reach the database. `flush` stores what
+changed with insert_many (new documents) and bulk_write of ReplaceOne (documents changed
+after they were stored). The live worker keeps its per-event writes.
+
+Only the calls the projections make are offered (a find_one by _id, insert_one, replace_one
+by _id, update_one by _id with field conditions and $set, create_index); anything else is an
+AttributeError or NotImplementedError rather than a silent bypass of the buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+import bson
+from bson.raw_bson import RawBSONDocument
+from pymongo import ReplaceOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.reporting.projections.read_models import ReadModels
+
+CHUNK = 1_000
+# Collections the projections read back while they write: their documents stay in memory.
+# The others are insert-only and leave memory once stored (their _ids stay, for duplicates).
+READ_BACK = frozenset({"engagements", "kpis", "reviews", "feedback_rounds", "development_areas"})
+
+
+class BufferedCollection:
+    """One collection of a fresh generation, written behind. Documents are kept as BSON, so
+    a find_one answers a fresh copy decoded exactly as the database would return it."""
+
+    def __init__(self, collection: Collection[Any], retain: bool, chunk: int = CHUNK) -> None:
+        self.collection = collection
+        self.name = collection.name
+        self._retain = retain
+        self._chunk = chunk
+        self._documents: dict[Any, bytes] = {}  # pending ones, and all of them when retained
+        self._known: set[Any] = set()  # every _id written, stored or not
+        self._stored: set[Any] = set()  # the _ids the database holds
+        # the _ids whose latest version is not stored yet, in write order (a dict: ordered)
+        self._dirty: dict[Any, None] = {}
+
+    def create_index(self, keys: Any, **kwargs: Any) -> str:
+        """Passed through: indexes are set up before the replay starts."""
+        return self.collection.create_index(keys, **kwargs)
+
+    def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The document with this _id (and these field values), or None."""
+        _id = _id_of(filter)
+        if _id not in self._known:
+            return None  # the generation started empty: unknown means absent
+        if _id not in self._documents:  # stored and evicted: only insert-only collections
+            return cast("dict[str, Any] | None", self.collection.find_one(filter))
+        document = self._decode(self._documents[_id])
+        return document if _matches(document, filter) else None
+
+    def insert_one(self, document: Mapping[str, Any]) -> None:
+        """Buffer a new document; a known _id raises DuplicateKeyError, as the server does."""
+        if "_id" not in document:
+            raise NotImplementedError("the buffer needs documents with an _id")
+        if document["_id"] in self._known:
+            raise DuplicateKeyError(f"E11000 duplicate key error: _id {document['_id']!r}")
+        self._put(document["_id"], document)
+
+    def replace_one(
+        self, filter: Mapping[str, Any], replacement: Mapping[str, Any], upsert: bool = False
+    ) -> None:
+        """Replace the document with this _id (inserting it when upsert)."""
+        _id = _id_of(filter)
+        if len(filter) != 1:
+            raise NotImplementedError(f"replace_one by _id only, not {dict(filter)}")
+        if _id in self._known or upsert:
+            self._put(_id, {"_id": _id, **replacement})
+
+    def update_one(self, filter: Mapping[str, Any], update: Mapping[str, Any]) -> None:
+        """Apply a top-level $set to the document with this _id when the filter matches."""
+        if set(update) != {"$set"} or any("." in key for key in update["$set"]):
+            raise NotImplementedError(f"update_one with a top-level $set only, not {update}")
+        current = self.find_one({"_id": _id_of(filter)})
+        if current is not None and _matches(current, filter):
+            self._put(current["_id"], current | dict(update["$set"]))
+
+    def flush(self) -> int:
+        """Store every pending change; returns how many documents were written."""
+        new = [self._raw(i) for i in self._dirty if i not in self._stored]
+        changed: list[ReplaceOne[Any]] = [ReplaceOne({"_id": i}, self._raw(i), upsert=True)
+                   for i in self._dirty if i in self._stored]  # fmt: skip
+        for part in _chunks(new, self._chunk):
+            self.collection.insert_many(part, ordered=False)
+        for requests in _chunks(changed, self._chunk):
+            self.collection.bulk_write(requests, ordered=False)
+        self._stored.update(self._dirty)
+        self._dirty.clear()
+        if not self._retain:
+            self._documents.clear()
+        return len(new) + len(changed)
+
+    def _put(self, _id: Any, document: Mapping[str, Any]) -> None:
+        self._documents[_id] = bson.encode(document, codec_options=self.collection.codec_options)
+        self._known.add(_id)
+        self._dirty[_id] = None
+
+    def _raw(self, _id: Any) -> RawBSONDocument:
+        """The stored bytes as they are: pymongo sends a RawBSONDocument without re-encoding."""
+        return RawBSONDocument(self._documents[_id])
+
+    def _decode(self, data: bytes) -> dict[str, Any]:
+        return bson.decode(data, codec_options=self.collection.codec_options)
+
+
+class BufferedReadModels(ReadModels):
+    """A generation whose collections are written behind; `flush` stores them all."""
+
+    def __init__(self, database: Database[Any], generation: int, chunk: int = CHUNK) -> None:
+        super().__init__(database, generation)
+        self._chunk = chunk
+        self.buffers: dict[str, BufferedCollection] = {}
+
+    def __getitem__(self, name: str) -> Collection[Any]:
+        """The same buffer for every caller of a name; typed as a Collection because the
+        projections take one (it offers only the methods they call)."""
+        if name not in self.buffers:
+            collection = super().__getitem__(name)
+            self.buffers[name] = BufferedCollection(collection, name in READ_BACK, self._chunk)
+        return cast("Collection[Any]", self.buffers[name])
+
+    def flush(self) -> int:
+        """Store every collection's pending changes; returns how many documents were written."""
+        return sum(buffer.flush() for buffer in self.buffers.values())
+
+
+def _id_of(filter: Mapping[str, Any]) -> Any:
+    if "_id" not in filter or isinstance(filter["_id"], Mapping):
+        raise NotImplementedError(f"the buffer finds by _id equality only, not {dict(filter)}")
+    return filter["_id"]
+
+
+def _matches(document: Mapping[str, Any], filter: Mapping[str, Any]) -> bool:
+    """Top-level equality and $lt, the only conditions the projections use."""
+    for field, condition in filter.items():
+        if "." in field:
+            raise NotImplementedError(f"no dotted fields in buffered filters: {field}")
+        if isinstance(condition, Mapping) and any(key.startswith("$") for key in condition):
+            if set(condition) != {"$lt"}:
+                raise NotImplementedError(f"only $lt is supported, not {dict(condition)}")
+            if field not in document or not document[field] < condition["$lt"]:
+                return False
+        elif field not in document or document[field] != condition:
+            return False
+    return True
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
