@@ -27,10 +27,20 @@ class Projection(Protocol):
 class Projector:
     """Applies each event to every projection; a malformed envelope is refused (dead-letter)."""
 
-    def __init__(self, database: Database[Any], generation: int | None = None) -> None:
-        models = (
-            ReadModels.active(database) if generation is None else ReadModels(database, generation)
-        )
+    def __init__(
+        self,
+        database: Database[Any],
+        generation: int | None = None,
+        models: ReadModels | None = None,
+    ) -> None:
+        """Writes to `models` when given (the rebuild's buffered generation), else to
+        `generation`, else to the active one."""
+        if models is None:
+            models = (
+                ReadModels.active(database)
+                if generation is None
+                else ReadModels(database, generation)
+            )
         self.models = models
         self.projections: list[Projection] = [
             MongoEngagementDirectory(models["engagements"]),

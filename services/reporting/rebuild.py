@@ -4,6 +4,9 @@ generation, then switch reads to it in one write: python -m services.reporting.r
 Queries keep answering from the active generation while the rebuild runs. The switch
 records the offsets the rebuild reached; the live worker sees the switch, moves to the new
 generation and re-applies whatever it had consumed beyond those offsets (idempotently).
+
+The projections write behind (`projections/batch.py`): their documents are stored in bulk
+every FLUSH_EVERY events and once more before the switch, not one round trip at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, TextIO
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
+from services.reporting.projections.batch import BufferedReadModels
 from services.reporting.projections.read_models import ReadModels, pointer, switch_to
 from services.reporting.projector import Projector
 from shared.config import ServiceConfig
@@ -25,6 +29,8 @@ from shared.logs import configure_logging
 from shared.messaging.kafka_publisher import decode
 from shared.messaging.topics import CONTEXTS
 from shared.resources import Resources
+
+FLUSH_EVERY = 2_000  # events between bulk writes: a poll's worth (max_records below)
 
 
 @dataclass
@@ -96,7 +102,28 @@ def _apply(handle: Callable[[dict[str, Any]], None], raw: bytes, progress: Progr
     progress.step()
 
 
-def rebuild(config: ServiceConfig, out: TextIO = sys.stderr) -> dict[str, Any]:
+@dataclass
+class FlushEvery:
+    """Applies each event, and stores the buffered writes every `every` events: memory holds
+    at most that many events' insert-only documents."""
+
+    handle: Callable[[dict[str, Any]], None]
+    models: BufferedReadModels
+    every: int
+    applied: int = 0
+
+    def __call__(self, envelope: dict[str, Any]) -> None:
+        try:
+            self.handle(envelope)
+        finally:  # a refused event counts too: the interval is a bound, not an exact batch
+            self.applied += 1
+            if self.applied % self.every == 0:
+                self.models.flush()
+
+
+def rebuild(
+    config: ServiceConfig, out: TextIO = sys.stderr, flush_every: int = FLUSH_EVERY
+) -> dict[str, Any]:
     """Fill generation N+1 from the topics, switch reads to it; returns a report."""
     resources = Resources(config)
     database = resources.database
@@ -104,13 +131,16 @@ def rebuild(config: ServiceConfig, out: TextIO = sys.stderr) -> dict[str, Any]:
     new = old + 1
     for name in ReadModels(database, new).names():  # leftovers of an interrupted rebuild
         database.drop_collection(name)
-    projector = Projector(database, generation=new)
+    models = BufferedReadModels(database, new)
+    projector = Projector(database, models=models)
     projector.setup()
     consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=None,
                              enable_auto_commit=False, client_id="reporting-rebuild")  # fmt: skip
     try:
         started = time.monotonic()
-        offsets, progress = replay(consumer, projector, [config.topic(c) for c in CONTEXTS], out)
+        handle = FlushEvery(projector, models, flush_every)
+        offsets, progress = replay(consumer, handle, [config.topic(c) for c in CONTEXTS], out)
+        models.flush()  # every write stored before reads switch to the generation
         seconds = time.monotonic() - started
         switch_to(database, new, offsets)
     finally:
