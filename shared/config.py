@@ -28,6 +28,7 @@ class ServiceConfig:
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     relay_poll_seconds: float = 0.05
+    relay_doorbell: str = ""  # host:port; writers ring it, the relay wakes (messaging.doorbell)
     consumer_group: str = ""
     consumer_max_attempts: int = 3
     schedule_seconds: float = 60.0

@@ -12,6 +12,7 @@ from pymongo.database import Database
 from shared.config import ServiceConfig
 from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
+from shared.messaging.doorbell import Doorbell, parse_address
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
 
 
@@ -37,6 +38,7 @@ class Resources:
         self._admin: KafkaAdminClient | None = None
         self._store: EventStore | None = event_store
         self._directory: EngagementDirectory | None = directory
+        self.doorbell = Doorbell(parse_address(config.relay_doorbell))
 
     @property
     def database(self) -> Database[Any]:
@@ -50,7 +52,7 @@ class Resources:
     def event_store(self) -> EventStore:
         """The service's event store, its indexes ensured once per process."""
         if self._store is None:
-            store = MongoEventStore(self.database)
+            store = MongoEventStore(self.database, on_append=self.doorbell.ring)
             store.setup()
             self._store = store
         return self._store
@@ -93,4 +95,5 @@ class Resources:
                 self._mongo.close()
             if self._admin is not None:
                 self._admin.close()
+            self.doorbell.close()
             self._mongo, self._admin, self._store = None, None, None

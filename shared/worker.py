@@ -15,6 +15,7 @@ from shared.config import ServiceConfig
 from shared.domain.errors import ConcurrencyConflict
 from shared.logs import configure_logging
 from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadLetters
+from shared.messaging.doorbell import DoorbellListener, parse_address
 from shared.messaging.kafka_publisher import KafkaPublisher
 from shared.messaging.outbox_relay import OutboxRelay
 from shared.messaging.topics import ensure_topics
@@ -63,7 +64,17 @@ def relay_loop(resources: Resources, context: str) -> Loop:
     relay = OutboxRelay(
         resources.event_store, KafkaPublisher(config.kafka_bootstrap_servers), config.topic(context)
     )
-    return lambda stop: relay.run(stop, config.relay_poll_seconds)
+    address = parse_address(config.relay_doorbell)
+
+    def loop(stop: threading.Event) -> None:
+        doorbell = DoorbellListener(address) if address else None
+        try:
+            relay.run(stop, config.relay_poll_seconds, doorbell)
+        finally:
+            if doorbell is not None:
+                doorbell.close()
+
+    return loop
 
 
 def consumer_loop(

@@ -49,8 +49,7 @@ class Process:
 
 def processes(profile: infra.Profile, env: Mapping[str, str] | None = None) -> list[Process]:
     """The six processes of the system for a profile."""
-    env = os.environ if env is None else env
-    base = int(env.get("ML_API_BASE_PORT", BASE_PORTS[profile.name]))
+    base = _base_port(profile, env)
     found: list[Process] = []
     for offset, service in enumerate(SERVICES):
         api = (
@@ -141,9 +140,18 @@ def stop(profile: infra.Profile, timeout: float = 20.0) -> list[str]:
     return stopped
 
 
+def _base_port(profile: infra.Profile, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    return int(env.get("ML_API_BASE_PORT", BASE_PORTS[profile.name]))
+
+
 def system_env(profile: infra.Profile, infra_env: Mapping[str, str]) -> dict[str, str]:
-    """The environment the services run with: this one plus the infrastructure's addresses."""
-    return {**os.environ, **infra_env, "PYTHONUNBUFFERED": "1"}
+    """The environment the services run with: this one, the infrastructure's addresses and
+    each write service's relay doorbell (UDP, base port + 10 and + 11)."""
+    base = _base_port(profile)
+    doorbells = {f"ML_{service.upper()}_RELAY_DOORBELL": f"127.0.0.1:{base + 10 + offset}"
+                 for offset, service in enumerate(SERVICES[:2])}  # fmt: skip
+    return {**doorbells, **os.environ, **infra_env, "PYTHONUNBUFFERED": "1"}
 
 
 def _print_welcome(started: list[Process], profile: infra.Profile) -> None:

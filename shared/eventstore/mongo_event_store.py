@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,10 +48,12 @@ class MongoEventStore(EventStore):
         database: Database[Any],
         collection: str = COLLECTION,
         abandon_after: timedelta = ABANDON_AFTER,
+        on_append: Callable[[], None] = lambda: None,
     ) -> None:
         self._commits: Collection[Any] = database[collection]
         self._outbox: Collection[Any] = database[f"{collection}_{OUTBOX}"]
         self._abandon_after = abandon_after
+        self._on_append = on_append  # e.g. ring the relay's doorbell
 
     def setup(self) -> None:
         """Create the indexes (idempotent)."""
@@ -81,6 +84,7 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} moved past version {commit.start}"
             ) from exc
         self._outbox.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}})
+        self._on_append()
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
         cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)

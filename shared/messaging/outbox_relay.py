@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from shared.eventstore.port import EventStore
+from shared.messaging.doorbell import DoorbellListener
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,14 @@ class OutboxRelay:
         self._store.mark_published([c.id for c in commits])
         return len(messages)
 
-    def run(self, stop: threading.Event, poll_seconds: float = 0.05) -> None:
-        """Relay until `stop` is set; errors are logged and retried with backoff."""
+    def run(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 0.05,
+        doorbell: DoorbellListener | None = None,
+    ) -> None:
+        """Relay until `stop` is set; errors are logged and retried with backoff. With a
+        doorbell an idle relay wakes as soon as a writer rings, else at its next poll."""
         backoff = poll_seconds
         while not stop.is_set():
             try:
@@ -53,5 +60,7 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay failed; retrying", extra={"topic": self._topic})
                 sent, backoff = 0, min(backoff * 2 or 0.1, 5.0)
-            if not sent:
+            if not sent and doorbell is not None:
+                doorbell.wait(backoff)
+            elif not sent:
                 stop.wait(backoff)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 from shared.messaging.consumer_runner import ConsumerRunner, KafkaDeadLetters
+from shared.messaging.doorbell import Doorbell, DoorbellListener
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
 from shared.messaging.outbox_relay import OutboxRelay
 from shared.messaging.topics import all_topics
@@ -187,3 +189,27 @@ def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on
     errors = {dict(r.headers)["dlt.error"].split(b":")[0] for r in parked}
     assert errors == {b"JSONDecodeError", b"ValueError"}
     assert mongo_db.g0_engagements.find_one({"_id": engagement_id}) is not None
+
+
+def test_a_ring_wakes_an_idle_relay_long_before_its_next_poll(config, mongo_db, publisher):
+    listener = DoorbellListener(("127.0.0.1", 0))
+    bell = Doorbell(listener.address)
+    store = MongoEventStore(mongo_db, on_append=bell.ring)
+    store.setup()
+    relay = OutboxRelay(store, publisher, config.topic("assessment"))
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop, 60.0, listener))
+    thread.start()
+    try:
+        time.sleep(0.5)  # the relay found nothing and sleeps for up to a minute
+        open_engagements(store, 1)
+        # without the ring the event would wait for the next poll, a minute away
+        records = read_topic(config.kafka_bootstrap_servers, config.topic("assessment"), 1)
+        assert [decode(r.value)["subject"] for r in records] == ["eng-0"]
+    finally:
+        stop.set()
+        bell.ring()  # wake it to see the stop
+        thread.join(timeout=10)
+        listener.close()
+        bell.close()
+    assert not thread.is_alive()

@@ -1,0 +1,66 @@
+"""The relay's doorbell: UDP on the loopback interface, no broker or database."""
+
+import time
+
+import pytest
+
+from shared.messaging.doorbell import Doorbell, DoorbellListener, parse_address
+
+
+@pytest.fixture
+def listener():
+    listening = DoorbellListener(("127.0.0.1", 0))
+    yield listening
+    listening.close()
+
+
+def test_a_ring_wakes_the_listener_before_its_timeout(listener):
+    bell = Doorbell(listener.address)
+    bell.ring()
+    began = time.monotonic()
+    assert listener.wait(5.0) is True
+    assert time.monotonic() - began < 1.0
+    bell.close()
+
+
+def test_without_a_ring_the_wait_times_out(listener):
+    assert listener.wait(0.05) is False
+
+
+def test_many_rings_wake_once_then_the_bell_is_quiet(listener):
+    bell = Doorbell(listener.address)
+    for _ in range(20):
+        bell.ring()
+    time.sleep(0.05)
+    assert listener.wait(1.0) is True
+    assert listener.wait(0.05) is False  # every waiting ring was consumed
+    bell.close()
+
+
+def test_ringing_nobody_or_no_address_never_raises():
+    Doorbell(None).ring()
+    closed = DoorbellListener(("127.0.0.1", 0))
+    address = closed.address
+    closed.close()
+    bell = Doorbell(address)
+    bell.ring()
+    bell.ring()
+    bell.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("", None),
+        ("127.0.0.1:7100", ("127.0.0.1", 7100)),
+        ("kpi-worker:7100", ("kpi-worker", 7100)),
+    ],
+)
+def test_addresses_are_host_and_port(raw, parsed):
+    assert parse_address(raw) == parsed
+
+
+@pytest.mark.parametrize("raw", ["7100", "host:", ":7100", "host:port", "host:70000"])
+def test_a_bad_address_is_a_clear_error(raw):
+    with pytest.raises(ValueError, match="host:port"):
+        parse_address(raw)
