@@ -17,18 +17,27 @@ Without transactions the two inserts are ordered so no commit can be lost:
 A ready entry is published. An entry not ready is a writer between steps, or one
 that died: the relay holds back the later entries of its stream (stream order),
 and once the entry is older than `abandon_after` looks the commit up — published
-if the commit is there with the entry's events, dropped if not.
+if its commit is stored with the entry's events, dropped if not.
+
+Reads: each process keeps the commits of the streams it used last (`StreamCache`). A
+stream's commits never change and tile it, so the only commit that can be newer than the
+cached ones starts where they end: `load` and `version` look up that one `_id` (and the
+next, while there are more) instead of querying the stream — on FerretDB a query on
+`stream` decodes every commit ever stored, an `_id` lookup is answered inside SQLite.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -38,6 +47,35 @@ from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore, with
 COLLECTION = "commits"
 OUTBOX = "outbox"
 ABANDON_AFTER = timedelta(minutes=2)
+CACHED_STREAMS = 512
+
+
+class StreamCache:
+    """The stored commit documents of recently used streams, least recently used dropped."""
+
+    def __init__(self, capacity: int = CACHED_STREAMS) -> None:
+        self._capacity = capacity
+        self._streams: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, stream_id: str) -> list[dict[str, Any]] | None:
+        """The cached commits (a copy of the list), or None."""
+        with self._lock:
+            commits = self._streams.get(stream_id)
+            if commits is None:
+                return None
+            self._streams.move_to_end(stream_id)
+            return list(commits)
+
+    def put(self, stream_id: str, commits: list[dict[str, Any]]) -> None:
+        """Remember a stream's commits unless a longer list is cached already."""
+        with self._lock:
+            cached = self._streams.get(stream_id)
+            if cached is None or len(cached) <= len(commits):
+                self._streams[stream_id] = list(commits)
+            self._streams.move_to_end(stream_id)
+            while len(self._streams) > self._capacity:
+                self._streams.popitem(last=False)
 
 
 class MongoEventStore(EventStore):
@@ -49,11 +87,13 @@ class MongoEventStore(EventStore):
         collection: str = COLLECTION,
         abandon_after: timedelta = ABANDON_AFTER,
         on_append: Callable[[], None] = lambda: None,
+        cache: StreamCache | None = None,
     ) -> None:
         self._commits: Collection[Any] = database[collection]
         self._outbox: Collection[Any] = database[f"{collection}_{OUTBOX}"]
         self._abandon_after = abandon_after
         self._on_append = on_append  # e.g. ring the relay's doorbell
+        self._cache = cache or StreamCache()
 
     def setup(self) -> None:
         """Create the indexes (idempotent)."""
@@ -84,17 +124,28 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} moved past version {commit.start}"
             ) from exc
         self._outbox.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}})
+        cached = self._cache.get(commit.stream_id)
+        if cached is not None and _end(cached) == commit.start:
+            self._cache.put(commit.stream_id, [*cached, document])
         self._on_append()
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
-        cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)
-        return [event for doc in cursor for event in with_private(_commit(doc))]
+        events = [e for doc in self._stored(stream_id) for e in with_private(_commit(doc))]
+        return copy.deepcopy(events)  # the cached documents stay as stored
 
     def version(self, stream_id: str) -> int:
-        head = self._commits.find_one(
-            {"stream": stream_id}, {"end": 1}, sort=[("start", DESCENDING)]
-        )
-        return int(head["end"]) if head else 0
+        return _end(self._stored(stream_id))
+
+    def _stored(self, stream_id: str) -> list[dict[str, Any]]:
+        """The stream's commit documents in order: the cached ones and any stored since."""
+        commits = self._cache.get(stream_id)
+        if commits is None:
+            cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)
+            commits = list(cursor)
+        while newer := self._commits.find_one({"_id": _commit_id(stream_id, _end(commits))}):
+            commits.append(newer)
+        self._cache.put(stream_id, commits)
+        return commits
 
     def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
         cursor = self._commits.find(
@@ -159,6 +210,14 @@ def _outbox_entry(document: dict[str, Any]) -> dict[str, Any]:
     public = {key: value for key, value in document.items() if key not in skipped}
     return public | {"_id": uuid.uuid4().hex, "commit": document["_id"], "ready": False,
                      "created": document["recorded_at"]}  # fmt: skip
+
+
+def _end(commits: list[dict[str, Any]]) -> int:
+    return int(commits[-1]["end"]) if commits else 0
+
+
+def _commit_id(stream_id: str, start: int) -> str:
+    return Commit(stream_id, "", "", start, ()).id
 
 
 def _in_stream_order(commits: list[Commit]) -> list[Commit]:

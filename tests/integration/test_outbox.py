@@ -90,7 +90,8 @@ def test_a_dead_writers_entry_without_commit_is_dropped(store):
     relay_view = patient(store)
     assert relay_view.unpublished() == []
     assert store._outbox.count_documents({}) == 0
-    store.append(commit("s1", 0))  # the stream is free for the next writer
+    another_writer = MongoEventStore(store._commits.database)
+    another_writer.append(commit("s1", 0))  # the stream is free for the next writer
     assert [c.id for c in relay_view.unpublished()] == ["s1:000000000000"]
 
 
@@ -122,3 +123,21 @@ def test_concurrent_writers_leave_one_entry_per_stored_commit(store):
     assert len(wins) == 1
     assert store._outbox.count_documents({}) == 1
     assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
+
+
+def test_a_cached_stream_sees_commits_stored_by_other_processes(store):
+    other_process = MongoEventStore(store._commits.database)
+    store.append(commit("s1", 0))
+    assert store.version("s1") == 1  # now cached here
+    other_process.append(commit("s1", 1))
+    other_process.append(commit("s1", 2))
+    assert store.version("s1") == 3
+    assert [e["streamversion"] for e in store.load("s1")] == [1, 2, 3]
+    with pytest.raises(ConcurrencyConflict):
+        store.append(commit("s1", 1))
+
+
+def test_loaded_events_are_copies_the_cache_does_not_share(store):
+    store.append(commit("s1", 0))
+    store.load("s1")[0]["data"] = "changed by a caller"
+    assert "data" not in store.load("s1")[0]
