@@ -10,7 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
 from services.reporting.api.access import models, visible_engagement
-from services.reporting.domain.kpi_views import measurement_as_of, with_validity
+from services.reporting.domain import version_pages
+from services.reporting.domain.kpi_views import as_of, measurement_as_of, with_validity
+from services.reporting.projections.read_models import ReadModels
 from shared.domain.errors import NotFound
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.instants import Instant, now
@@ -29,7 +31,8 @@ class AsOfArgs(Schema):
 
 def kpi_view(doc: dict[str, Any]) -> dict[str, Any]:
     """A KPI's current state (its measurements included)."""
-    return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "tenant")}}
+    internal = ("_id", "tenant", version_pages.DIRECTORY)
+    return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in internal}}
 
 
 def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: str) -> dict:
@@ -44,20 +47,39 @@ def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: st
 
 
 def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
-    """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI one find on
-    the (tenant, engagement, KPI, seq) index, newest version first, limit 1."""
+    """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI the page of
+    versions its directory points to, read by _id (rarely a second: version_pages)."""
     read = models()
     views = []
     for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
-        row = read["kpi_history"].find_one(
-            {"tenant": tenant, "engagement_id": engagement_id, "kpi_id": current["_id"],
-             "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
-            {"_id": 0}, sort=[("seq", -1)],
-        )  # fmt: skip
+        row = version_as_of(read, current, instant, known_at)
         if row is not None:
             measured = measurement_as_of(current["measurements"], instant, known_at)
             views.append(as_of_view(row, measured, instant, known_at))
     return views
+
+
+def version_as_of(read: ReadModels, kpi: dict[str, Any], instant: str, known_at: str) -> Any:
+    """The KPI's version in force at `instant` as known at `known_at`, from its pages."""
+    if version_pages.DIRECTORY not in kpi:  # projected before pages existed: until a rebuild
+        return _version_from_history(read, kpi, instant, known_at)
+    directory = kpi[version_pages.DIRECTORY]
+    for page in version_pages.pages_to_read(directory, instant, known_at):
+        stored = read["kpi_versions"].find_one({"_id": version_pages.page_id(kpi["_id"], page)})
+        found = as_of(stored["versions"], instant, known_at) if stored else None
+        if found is not None:
+            return dict(found)
+    return None
+
+
+def _version_from_history(
+    read: ReadModels, kpi: dict[str, Any], instant: str, known_at: str
+) -> Any:
+    return read["kpi_history"].find_one(
+        {"tenant": kpi["tenant"], "engagement_id": kpi["engagement_id"], "kpi_id": kpi["_id"],
+         "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
+        {"_id": 0}, sort=[("seq", -1)],
+    )  # fmt: skip
 
 
 @blp.route("/engagements/<string:engagement_id>/kpis")

@@ -30,7 +30,8 @@ from services.reporting.projections.read_models import ReadModels
 CHUNK = 1_000
 # Collections the projections read back while they write: their documents stay in memory.
 # The others are insert-only and leave memory once stored (their _ids stay, for duplicates).
-READ_BACK = frozenset({"engagements", "kpis", "reviews", "feedback_rounds", "development_areas"})
+READ_BACK = frozenset({"engagements", "kpis", "kpi_versions", "reviews", "feedback_rounds",
+                       "development_areas"})  # fmt: skip
 
 
 class BufferedCollection:

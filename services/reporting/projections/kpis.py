@@ -1,4 +1,5 @@
-"""KPI read models: current state per KPI, bitemporal history rows, and reviews."""
+"""KPI read models: current state per KPI, bitemporal history rows (also kept in pages for
+as-of queries: domain/version_pages.py), and reviews."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.reporting.domain import version_pages
 from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event, history_row
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
@@ -13,11 +15,13 @@ from shared.projections.writes import insert_once
 
 
 class KpiProjection:
-    """kpis (one document per KPI), kpi_history (one row per version), reviews."""
+    """kpis (one document per KPI, with its directory of version pages), kpi_history (one
+    row per version), kpi_versions (the same rows in pages), reviews."""
 
     def __init__(self, models: ReadModels) -> None:
         self._current = models["kpis"]
         self._history = models["kpi_history"]
+        self._pages = models["kpi_versions"]
         self._reviews = models["reviews"]
 
     def setup(self) -> None:
@@ -44,13 +48,34 @@ class KpiProjection:
             return
         current = self._current.find_one({"_id": data["kpi_id"]})
         updated = apply_kpi_event(current, envelope)
-        if updated is not current:
-            self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
         row = history_row(updated, envelope, self._review_dates(data))
         if row is not None:
             insert_once(self._history, row)
+            if updated is not current and _paged(current):
+                self._page_in(updated, row)
+        if updated is not current:  # last: a redelivery finds the version not yet counted
+            self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
+
+    def _page_in(self, kpi: dict[str, Any], row: dict[str, Any]) -> None:
+        """Store the row in its page (once) and count it in the KPI's directory."""
+        directory, page = version_pages.add_version(kpi.get(version_pages.DIRECTORY, []), row)
+        if page is None:
+            return
+        _id = version_pages.page_id(kpi["_id"], page)
+        stored = self._pages.find_one({"_id": _id})
+        document = version_pages.with_row(stored, row, _id=_id, tenant=row["tenant"],
+                                          engagement_id=row["engagement_id"],
+                                          kpi_id=row["kpi_id"], page=page)  # fmt: skip
+        self._pages.replace_one({"_id": _id}, document, upsert=True)
+        kpi[version_pages.DIRECTORY] = directory
 
     def _review_dates(self, data: dict[str, Any]) -> dict[str, str]:
         review_id = data.get("review_id")
         review = self._reviews.find_one({"_id": review_id}) if review_id else None
         return {review_id: review["held_on"]} if review and review_id else {}
+
+
+def _paged(current: dict[str, Any] | None) -> bool:
+    """Whether the KPI's versions are paged: a KPI projected before pages existed is not
+    (until a rebuild), and its as-of answers come from kpi_history instead."""
+    return current is None or version_pages.DIRECTORY in current

@@ -1,0 +1,96 @@
+"""As-of answers from KPI version pages equal the answers over every history row, on the real
+MongoDB-wire server, through the live projection (redeliveries included)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.reporting.api.kpis import version_as_of
+from services.reporting.domain import version_pages
+from services.reporting.domain.kpi_views import as_of
+from services.reporting.projections.kpis import KpiProjection
+from services.reporting.projections.read_models import ReadModels
+
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+KPI = "kpi-nrr"
+
+
+def instant(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def envelope(version: int, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"evt-{version}", "type": f"mastery.kpi.{name}.v1", "tenant": "acme",
+            "subject": "eng-1", "time": instant(START + timedelta(hours=version)),
+            "streamversion": version, "actor": "mgr-1", "reason": "because",
+            "data": {"engagement_id": "eng-1", "kpi_id": KPI, **data}}  # fmt: skip
+
+
+def definition(target: float) -> dict[str, Any]:
+    return {"name": "Net revenue retention", "kind": "performance", "unit": "%",
+            "baseline": 90, "target": target, "direction": "increase", "weight": 100,
+            "cadence": "monthly", "due_on": "2026-12-31", "description": "NRR"}  # fmt: skip
+
+
+def story(revisions: int) -> list[dict[str, Any]]:
+    """Proposed, aligned, revised many times; some revisions made at back-dated reviews."""
+    events = [
+        envelope(1, "KpiProposed", {"definition": definition(96)}),
+        envelope(2, "KpiAligned", {"baseline_on": "2026-01-05", "baseline": 90}),
+    ]
+    for version in range(3, revisions + 3):
+        target = 96 + version / 100
+        data = {"definition": definition(target),
+                "changes": [{"field": "target", "before": 96, "after": target}]}  # fmt: skip
+        if version % 9 == 0:  # at a review held days earlier
+            held = (START + timedelta(hours=version) - timedelta(days=4)).date().isoformat()
+            events.append(envelope(version, "ReviewHeld", {"review_id": f"r-{version}",
+                                   "held_on": held, "attendees": ["mgr-1"]}))  # fmt: skip
+            data["review_id"] = f"r-{version}"
+        events.append(envelope(version, "KpiRevised", data))
+    return events
+
+
+def test_paged_as_of_equals_the_answer_over_every_row(mongo_db):
+    models = ReadModels(mongo_db, 0)
+    projection = KpiProjection(models)
+    projection.setup()
+    events = story(150)
+    pick = random.Random(5)
+    for event in events:
+        projection.handle(event)
+        if pick.random() < 0.2:
+            projection.handle(event)  # redelivered
+    kpi = models["kpis"].find_one({"_id": KPI})
+    rows = list(models["kpi_history"].find({"kpi_id": KPI}))
+    assert len(rows) == 152
+    assert sum(e["count"] for e in kpi[version_pages.DIRECTORY]) == 152
+    assert models["kpi_versions"].count_documents({}) == -(-152 // version_pages.PAGE_SIZE)
+    span = (len(events) + 100) * 3600
+    for _ in range(60):
+        at = instant(START + timedelta(seconds=pick.uniform(-0.1, 1.0) * span))
+        known = instant(START + timedelta(seconds=pick.uniform(-0.1, 1.0) * span))
+        expected = as_of(rows, at, known)
+        found = version_as_of(models, kpi, at, known)
+        assert (found or {}).get("_id") == (expected or {}).get("_id"), (at, known)
+
+
+def test_a_kpi_projected_before_pages_existed_answers_from_its_history(mongo_db):
+    models = ReadModels(mongo_db, 0)
+    projection = KpiProjection(models)
+    projection.setup()
+    events = story(20)
+    for event in events[:10]:
+        projection.handle(event)
+    models["kpis"].update_one({"_id": KPI}, {"$unset": {version_pages.DIRECTORY: ""}})
+    models["kpi_versions"].delete_many({})
+    for event in events[10:]:  # the upgraded worker does not start a partial directory
+        projection.handle(event)
+    kpi = models["kpis"].find_one({"_id": KPI})
+    assert version_pages.DIRECTORY not in kpi
+    assert models["kpi_versions"].count_documents({}) == 0
+    latest = version_as_of(models, kpi, instant(START + timedelta(days=30)),
+                           instant(START + timedelta(days=30)))  # fmt: skip
+    assert latest is not None and latest["seq"] == events[-1]["streamversion"]
