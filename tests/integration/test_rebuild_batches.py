@@ -146,6 +146,9 @@ def test_a_rebuild_flushing_every_few_events_equals_the_live_read_models(config,
         before = list(live[name].find().sort("_id", 1))
         assert before, f"the story wrote no {name}"
         assert list(rebuilt[name].find().sort("_id", 1)) == before, f"{name} differs"
+        indexes = {i["name"]: i["key"] for i in live[name].list_indexes()}
+        assert {i["name"]: i["key"] for i in rebuilt[name].list_indexes()} == indexes, name
+    assert "kpi_versions" in names
 
 
 def test_flushed_documents_come_back_from_the_server_as_written(mongo_db):
