@@ -40,3 +40,12 @@ def config(infra_env: dict[str, str]) -> ServiceConfig:
     )
     ensure_topics(config)
     return config
+
+
+@pytest.fixture
+def database(config):
+    """The reporting database of the `config` fixture (dropped afterwards)."""
+    client = mongo_client(config.mongo_uri)
+    yield client[config.database]
+    client.drop_database(config.database)
+    client.close()
