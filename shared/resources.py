@@ -14,6 +14,8 @@ from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
 from shared.messaging.doorbell import Doorbell, parse_address
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
+from shared.web.idempotency_store import COLLECTION as IDEMPOTENCY_KEYS
+from shared.web.idempotency_store import IdempotencyStore, MongoIdempotencyStore
 
 
 def mongo_client(uri: str) -> MongoClient[Any]:
@@ -31,6 +33,7 @@ class Resources:
         config: ServiceConfig,
         event_store: EventStore | None = None,
         directory: EngagementDirectory | None = None,
+        idempotency: IdempotencyStore | None = None,
     ) -> None:
         self.config = config
         self._lock = threading.Lock()
@@ -38,6 +41,7 @@ class Resources:
         self._admin: KafkaAdminClient | None = None
         self._store: EventStore | None = event_store
         self._directory: EngagementDirectory | None = directory
+        self._idempotency: IdempotencyStore | None = idempotency
         self.doorbell = Doorbell(parse_address(config.relay_doorbell))
 
     @property
@@ -65,6 +69,13 @@ class Resources:
             directory.setup()
             self._directory = directory
         return self._directory
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """The requests this service answered under an Idempotency-Key."""
+        if self._idempotency is None:
+            self._idempotency = MongoIdempotencyStore(self.database[IDEMPOTENCY_KEYS])
+        return self._idempotency
 
     def ping_mongo(self) -> None:
         """Raise unless MongoDB answers."""

@@ -18,7 +18,7 @@ from shared.auth.tokens import HS256Verifier, JwksVerifier, TokenVerifier
 from shared.config import ServiceConfig
 from shared.logs import configure_logging, correlation_id
 from shared.resources import Resources
-from shared.web import auth, docs, problems
+from shared.web import auth, docs, idempotency, problems
 
 log = logging.getLogger("mastery.http")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -64,7 +64,10 @@ def create_service_app(
     app.register_blueprint(docs.docs_blueprint())
     problems.register(app)  # after Api(), which registers its own HTTP error handler
     app.before_request(_start_request)
+    app.before_request(idempotency.begin)
+    app.after_request(idempotency.finish)
     app.after_request(_finish_request)
+    app.teardown_request(idempotency.abandon)
     return app
 
 

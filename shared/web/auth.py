@@ -32,6 +32,15 @@ def _authenticate() -> Principal:
         raise _unauthorized(f"The bearer token is not valid: {exc}.") from exc
 
 
+def authenticated_or_none() -> Principal | None:
+    """The caller when the request carries a valid bearer token, else None (for hooks that
+    run before the view, which answers a missing or bad token itself)."""
+    try:
+        return _authenticate()
+    except Unauthorized:
+        return None
+
+
 def _unauthorized(detail: str) -> Unauthorized:
     return Unauthorized(detail)  # problems.py adds the WWW-Authenticate challenge
 

@@ -52,3 +52,19 @@ def test_lifecycle_changes_reach_kafka_without_contacts_and_read_well_on_the_tim
     assert [e["streamversion"] for e in mine] == [1, 2, 3, 4, 5]
     assert "pat@example.org" not in str(mine)
     assert mine[3]["reason"] == "reorganisation" and mine[3]["actor"] == "coach-1"
+
+
+def test_a_retried_stakeholder_addition_with_its_idempotency_key_adds_one(system, http):
+    engagement = open_engagement(system, http)
+    base = f"{system.urls['assessment']}/engagements/{engagement['id']}"
+    coach = system.headers("coach-1", ["coach"]) | {"Idempotency-Key": "add-pat-1"}
+    body = {"name": "Pat Peer", "contact": "pat@example.org", "relationship": "peer"}
+    first = http.post(f"{base}/stakeholders", json=body, headers=coach, timeout=10)
+    retry = http.post(f"{base}/stakeholders", json=body, headers=coach, timeout=10)
+    assert first.status_code == retry.status_code == 201, retry.text
+    assert retry.json() == first.json() and retry.headers["Idempotent-Replayed"] == "true"
+    state = http.get(base, headers=system.headers("coach-1", ["coach"]), timeout=10).json()
+    assert [s["name"] for s in state["stakeholders"]] == ["Pat Peer"]
+    other = http.post(f"{base}/stakeholders", json=body | {"name": "Sam"}, headers=coach,
+                      timeout=10)  # fmt: skip
+    assert other.status_code == 422 and other.json()["type"].endswith("idempotency-key-reused")

@@ -1,0 +1,87 @@
+"""Idempotency-Key on writes: a client that retries a request (a timeout, a dropped
+connection) with the same key gets the first answer again instead of a second change.
+
+Scope: the caller (tenant and subject of its bearer token) and the key; the request is
+fingerprinted (method, path with query, body), so the same key with another request is a
+422. A second request while the first still runs gets 409 with Retry-After. Only a 2xx is
+kept: any other answer changed nothing, so a retry runs the request again. A replay
+carries `Idempotent-Replayed: true`. Requests without the header, and requests without a
+valid bearer token (the route answers those), are untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+
+from flask import Response, current_app, g, request
+from werkzeug.exceptions import BadRequest
+
+from shared.web import auth
+from shared.web.idempotency_store import IdempotencyStore
+from shared.web.problems import problem
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+KEPT_HEADERS = ("Content-Type", "ETag", "Location")
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _store() -> IdempotencyStore:
+    store: IdempotencyStore = current_app.extensions["resources"].idempotency
+    return store
+
+
+def begin() -> Response | None:
+    """before_request: claim the key, or answer from what it already holds."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method not in METHODS:
+        return None
+    if not _KEY.match(key):
+        raise BadRequest(f"{HEADER} must be 1 to 255 visible ASCII characters.")
+    caller = auth.authenticated_or_none()
+    if caller is None:
+        return None
+    record_id = _digest(caller.tenant, caller.subject, key)
+    fingerprint = _digest(request.method, request.full_path, request.get_data(as_text=True))
+    existing = _store().claim(record_id, fingerprint, datetime.now(UTC))
+    if existing is None:
+        g.idempotency_record = record_id
+        return None
+    if existing["fingerprint"] != fingerprint:
+        return problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                       f"This {HEADER} was used for another request; use a new key.")  # fmt: skip
+    if existing["state"] == "pending":
+        return problem(409, "idempotency-key-in-use", "Request in progress",
+                       f"A request with this {HEADER} is still running; retry shortly.",
+                       headers={"Retry-After": "1"})  # fmt: skip
+    replay = Response(bytes(existing["body"]), status=existing["status"])
+    replay.headers.update(existing["headers"])
+    replay.headers[REPLAYED] = "true"
+    return replay
+
+
+def finish(response: Response) -> Response:
+    """after_request: keep a 2xx for the key; free it after anything else."""
+    record_id = g.pop("idempotency_record", None)
+    if record_id is None:
+        return response
+    if 200 <= response.status_code < 300 and not response.is_streamed:
+        headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+        _store().complete(record_id, response.status_code, response.get_data(), headers)
+    else:
+        _store().release(record_id)
+    return response
+
+
+def abandon(_: BaseException | None) -> None:
+    """teardown_request: a claim the response never settled (an error escaped) is freed."""
+    record_id = g.pop("idempotency_record", None)
+    if record_id is not None:
+        _store().release(record_id)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

@@ -1,0 +1,116 @@
+"""Idempotency-Key on writes, through the assessment API with in-memory stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.assessment.app import create_app
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.resources import Resources
+from shared.web.idempotency_store import MemoryIdempotencyStore
+from tests.unit.api_helpers import CONFIG, ENGAGEMENT, assert_problem, bearer
+
+COACH = bearer("c1", roles=["coach"])
+
+
+@pytest.fixture
+def store() -> MemoryEventStore:
+    return MemoryEventStore()
+
+
+@pytest.fixture
+def keys() -> MemoryIdempotencyStore:
+    return MemoryIdempotencyStore()
+
+
+@pytest.fixture
+def client(store, keys) -> Any:
+    resources = Resources(CONFIG, event_store=store, idempotency=keys)
+    return create_app(CONFIG, resources).test_client()
+
+
+def opened(store: MemoryEventStore) -> int:
+    return sum(1 for c in store.unpublished(10_000) if c.events[0]["type"].endswith("Opened.v1"))
+
+
+def keyed(key: str, headers: dict[str, str] = COACH) -> dict[str, str]:
+    return headers | {"Idempotency-Key": key}
+
+
+def test_a_retry_with_the_same_key_replays_the_first_answer(client, store):
+    first = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    again = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers.get("ETag") == first.headers.get("ETag")
+    assert "Idempotent-Replayed" not in first.headers
+    assert opened(store) == 1
+
+
+def test_without_a_key_each_request_is_its_own(client, store):
+    client.post("/engagements", json=ENGAGEMENT, headers=COACH)
+    client.post("/engagements", json=ENGAGEMENT, headers=COACH)
+    assert opened(store) == 2
+
+
+def test_the_same_key_with_another_request_is_refused_and_changes_nothing(client, store):
+    client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    other = ENGAGEMENT | {"programme": "Another programme"}
+    response = client.post("/engagements", json=other, headers=keyed("open-1"))
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert opened(store) == 1
+
+
+def test_keys_are_per_caller(client, store):
+    client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    someone_else = bearer("c2", roles=["coach"])
+    response = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1", someone_else))
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    other_tenant = bearer("c1", tenant="globex", roles=["coach"])
+    assert client.post("/engagements", json=ENGAGEMENT,
+                       headers=keyed("open-1", other_tenant)).status_code == 201  # fmt: skip
+    assert opened(store) == 3
+
+
+def test_a_refused_request_keeps_no_answer_so_the_corrected_retry_runs(client, store):
+    bad = {k: v for k, v in ENGAGEMENT.items() if k != "programme"}
+    assert client.post("/engagements", json=bad, headers=keyed("open-1")).status_code == 422
+    response = client.post("/engagements", json=bad, headers=keyed("open-1"))
+    assert response.status_code == 422 and "Idempotent-Replayed" not in response.headers
+    assert opened(store) == 0
+
+
+def test_a_request_still_running_answers_409_with_retry_after(client, keys):
+    first = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert first.status_code == 201
+    [record_id] = list(keys._records)
+    keys._records[record_id]["state"] = "pending"  # as if the first were still running
+    response = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert_problem(response, 409, "idempotency-key-in-use")
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_a_pending_claim_of_a_dead_process_is_taken_over(client, keys, store):
+    client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    [record] = list(keys._records.values())
+    record.update(state="pending", created=datetime.now(UTC) - timedelta(minutes=5))
+    response = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "with space", "naïve"])
+def test_a_malformed_key_is_a_400(client, store, key):
+    response = client.post("/engagements", json=ENGAGEMENT, headers=keyed(key))
+    assert_problem(response, 400, "bad-request")
+    assert opened(store) == 0
+
+
+def test_without_a_valid_token_the_route_answers_401_and_no_key_is_held(client, keys):
+    headers = {"Idempotency-Key": "k", "Authorization": "Bearer nope"}
+    response = client.post("/engagements", json=ENGAGEMENT, headers=headers)
+    assert_problem(response, 401, "unauthorized")
+    assert keys._records == {}
