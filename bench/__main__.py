@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import as_of, propagation, rebuild
+from bench import as_of, command, propagation, rebuild
 from bench.common import bench, say
 
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         propagation.run(running, seconds=20 if args.quick else 60,
                         baseline=100 if args.quick else 300)  # fmt: skip
         rebuild.run(running, events=2_000 if args.quick else 5_000)
+        command.run(running, requests=100 if args.quick else 500)
     say(f"all benchmarks done in {(time.monotonic() - began) / 60:.1f} min")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -46,8 +47,7 @@ def _to_data(value: Any) -> Any:
 
 def _from_data(kind: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
-        hints = typing.get_type_hints(kind)
-        fields = {f.name for f in dataclasses.fields(kind) if f.init}
+        hints, fields = _shape(kind)
         return kind(**{k: _from_data(hints[k], v) for k, v in value.items() if k in fields})
     origin = typing.get_origin(kind)
     if origin is tuple and isinstance(value, list):
@@ -57,6 +57,14 @@ def _from_data(kind: Any, value: Any) -> Any:
         candidates = [a for a in typing.get_args(kind) if a is not type(None)]
         return _from_data(candidates[0], value) if len(candidates) == 1 else value
     return value
+
+
+@functools.cache
+def _shape(kind: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's resolved type hints and init fields, worked out once per class (resolving
+    string annotations is most of the cost of replaying a stream otherwise)."""
+    fields = frozenset(f.name for f in dataclasses.fields(kind) if f.init)
+    return typing.get_type_hints(kind), fields
 
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

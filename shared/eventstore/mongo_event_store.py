@@ -106,7 +106,13 @@ class MongoEventStore(EventStore):
         self._outbox.create_index([("seq", ASCENDING)], name="seq")
 
     def append(self, commit: Commit) -> None:
-        current = self.version(commit.stream_id)
+        cached = self._cache.get(commit.stream_id)
+        if cached is not None and _end(cached) == commit.start:
+            # the writer loaded the stream here just now: a commit stored since then starts
+            # at the same version and its unique _id refuses ours below, so no probe first
+            current = commit.start
+        else:
+            current = self.version(commit.stream_id)
         if commit.start != current:
             raise ConcurrencyConflict(
                 f"stream {commit.stream_id} is at version {current}, not {commit.start}"
@@ -124,7 +130,6 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} moved past version {commit.start}"
             ) from exc
         self._outbox.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}})
-        cached = self._cache.get(commit.stream_id)
         if cached is not None and _end(cached) == commit.start:
             self._cache.put(commit.stream_id, [*cached, document])
         self._on_append()

@@ -141,3 +141,14 @@ def test_loaded_events_are_copies_the_cache_does_not_share(store):
     store.append(commit("s1", 0))
     store.load("s1")[0]["data"] = "changed by a caller"
     assert "data" not in store.load("s1")[0]
+
+
+def test_a_writer_with_a_stale_cache_conflicts_and_stores_nothing(store):
+    other_process = MongoEventStore(store._commits.database)
+    store.append(commit("s1", 0))
+    store.load("s1")  # cached here at version 1
+    other_process.append(commit("s1", 1))
+    with pytest.raises(ConcurrencyConflict):
+        store.append(Commit("s1", "acme", "subject-s1", 1, ({"id": "mine", "streamversion": 2},)))
+    assert [e["id"] for e in other_process.load("s1")] == ["s1-1", "s1-2"]
+    assert sorted(c.id for c in store.unpublished()) == ["s1:000000000000", "s1:000000000001"]
