@@ -53,7 +53,7 @@ def create_service_app(
     )
     app.extensions["resources"] = resources or Resources(config)
     app.extensions[auth.EXTENSION] = verifier_for(config)
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [idempotency.SpecPlugin()]})
     schemes = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     for name, scheme in (schemes | (security_schemes or {})).items():
         api.spec.components.security_scheme(name, scheme)

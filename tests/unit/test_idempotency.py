@@ -114,3 +114,15 @@ def test_without_a_valid_token_the_route_answers_401_and_no_key_is_held(client, 
     response = client.post("/engagements", json=ENGAGEMENT, headers=headers)
     assert_problem(response, 401, "unauthorized")
     assert keys._records == {}
+
+
+def test_the_openapi_document_names_the_header_on_writes_only(client):
+    spec = client.get("/openapi.json").get_json()
+    assert "Idempotency-Key" in spec["components"]["parameters"]
+    ref = {"$ref": "#/components/parameters/Idempotency-Key"}
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if method == "parameters":  # the path's own (its variables)
+                continue
+            named = ref in operation.get("parameters", [])
+            assert named == (method in ("post", "put", "patch", "delete")), (method, path)
