@@ -177,3 +177,47 @@ def test_openapi_documents_the_invitation_token_scheme(client):
     spec = client.get("/openapi.json").get_json()
     assert spec["components"]["securitySchemes"]["invitationToken"]["name"] == "X-Invitation-Token"
     assert "/engagements/{engagement_id}/rounds/{round_id}/closure" in spec["paths"]
+
+
+def stakeholder(client, engagement: str, relationship: str = "direct_report") -> str:
+    body = {"name": "Robin Report", "contact": "robin@example.org", "relationship": relationship}
+    response = client.post(f"/engagements/{engagement}/stakeholders", json=body, headers=bearer())
+    assert response.status_code == 201, response.get_json()
+    return next(s["id"] for s in response.get_json()["stakeholders"] if s["name"] == body["name"])
+
+
+def test_a_stakeholder_is_invited_by_id_in_their_relationship_group(client, engagement, round_url):
+    robin = stakeholder(client, engagement)
+    response = client.post(f"{round_url}/invitations", json={"stakeholder_id": robin},
+                           headers=bearer())  # fmt: skip
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["group"] == "direct_report"
+    invitations = client.get(round_url, headers=bearer()).get_json()["invitations"]
+    assert [(i["group"], i["rater_name"]) for i in invitations] == [
+        ("direct_report", "Robin Report")
+    ]
+    as_other = {"stakeholder_id": robin, "group": "other"}
+    response = client.post(f"{round_url}/invitations", json=as_other, headers=bearer())
+    assert response.status_code == 201 and response.get_json()["group"] == "other"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"stakeholder_id": "nobody"}, None),
+        ({"stakeholder_id": "{robin}", "name": "Someone"}, "name"),
+        ({"stakeholder_id": "{robin}", "group": "self"}, "group"),
+        ({"group": "peer", "name": "Pat"}, "contact"),
+        ({"name": "Pat", "contact": "pat@example.org"}, "group"),
+    ],
+)
+def test_an_invitation_names_one_rater_clearly(client, engagement, round_url, store, body, field):
+    robin = stakeholder(client, engagement)
+    body = {k: v.replace("{robin}", robin) for k, v in body.items()}
+    before = events_in(store)
+    response = client.post(f"{round_url}/invitations", json=body, headers=bearer())
+    if field is None:
+        assert_problem(response, 422, "invalid-command")
+    else:
+        assert field in assert_problem(response, 422, "validation-error")["errors"]
+    assert events_in(store) == before

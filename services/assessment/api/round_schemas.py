@@ -40,9 +40,27 @@ class OpenRoundSchema(StrictSchema):
 
 
 class InviteSchema(StrictSchema):
-    group = fields.String(required=True, validate=validate.OneOf(GROUPS))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    contact = fields.String(required=True, validate=validate.Length(3, 320))
+    stakeholder_id = fields.String(
+        validate=validate.Length(1, 64),
+        metadata={"description": "A stakeholder of the engagement: their name and contact, "
+                                 "and their relationship as the group unless one is given."},
+    )  # fmt: skip
+    group = fields.String(validate=validate.OneOf(GROUPS))
+    name = fields.String(validate=validate.Length(1, 200))
+    contact = fields.String(validate=validate.Length(3, 320))
+
+    @validates_schema
+    def _one_rater(self, data: dict[str, object], **_: object) -> None:
+        if "stakeholder_id" in data:
+            given = [f for f in ("name", "contact") if f in data]
+            if given:
+                raise ValidationError("comes from the stakeholder: leave it out", given[0])
+            if data.get("group") == "self":
+                raise ValidationError("a stakeholder is not the executive", "group")
+            return
+        for required in ("group", "name", "contact"):
+            if required not in data:
+                raise ValidationError("required unless stakeholder_id is given", required)
 
 
 class GroupCountSchema(Schema):

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.assessment import application
 from services.assessment import rounds_service as service
 from services.assessment.api.round_schemas import (
     InvitationTokenSchema,
@@ -20,6 +21,7 @@ from services.assessment.api.round_schemas import (
 from services.assessment.domain.feedback import Scale
 from services.assessment.domain.feedback_round import FeedbackRound, catalogue_competency
 from services.assessment.domain.feedback_round_events import Purpose, RoundSettings
+from shared.domain.errors import InvalidCommand
 from shared.web.app_factory import resources
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.commands import etag, event_context, if_match
@@ -125,14 +127,27 @@ class Invitations(MethodView):
     def post(self, body: dict[str, Any], engagement_id: str, round_id: str) -> Any:
         """Invite a rater; the single-use token is returned once and stored only as a hash."""
         issued: dict[str, str] = {}
+        group, name, contact = _rater(body, engagement_id)
 
         def act(round_: FeedbackRound) -> None:
-            issued["invitation_id"], issued["token"] = service.invite(
-                round_, body["group"], body["name"], body["contact"]
-            )
+            issued["invitation_id"], issued["token"] = service.invite(round_, group, name, contact)
 
         round_ = _change(engagement_id, round_id, act)
-        return issued | {"group": body["group"]}, etag(round_.version)
+        return issued | {"group": group}, etag(round_.version)
+
+
+def _rater(body: dict[str, Any], engagement_id: str) -> tuple[str, str, str]:
+    """Group, name and contact of the rater: as given, or from a stakeholder of the
+    engagement (their relationship is the group unless one is given)."""
+    if "stakeholder_id" not in body:
+        return body["group"], body["name"], body["contact"]
+    engagement = application.engagement_for(
+        resources().event_store, current_principal(), engagement_id
+    )
+    stakeholder = engagement.stakeholders.get(body["stakeholder_id"])
+    if stakeholder is None:
+        raise InvalidCommand(f"stakeholder {body['stakeholder_id']} is not on the engagement")
+    return body.get("group", stakeholder.relationship), stakeholder.name, stakeholder.contact
 
 
 @blp.route("/<string:engagement_id>/rounds/<string:round_id>/invitations/<string:invitation_id>")
