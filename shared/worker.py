@@ -67,7 +67,7 @@ def relay_loop(resources: Resources, context: str) -> Loop:
     address = parse_address(config.relay_doorbell)
 
     def loop(stop: threading.Event) -> None:
-        doorbell = DoorbellListener(address) if address else None
+        doorbell = _listen(address) if address else None
         try:
             relay.run(stop, config.relay_poll_seconds, doorbell)
         finally:
@@ -75,6 +75,17 @@ def relay_loop(resources: Resources, context: str) -> Loop:
                 doorbell.close()
 
     return loop
+
+
+def _listen(address: tuple[str, int]) -> DoorbellListener | None:
+    """The relay's doorbell; None (polling only) when its address cannot be bound, e.g. a
+    second worker of the service on the same host."""
+    try:
+        return DoorbellListener(address)
+    except OSError as exc:
+        log.warning("relay doorbell unavailable; polling only",
+                    extra={"address": f"{address[0]}:{address[1]}", "error": str(exc)})  # fmt: skip
+        return None
 
 
 def consumer_loop(

@@ -63,7 +63,11 @@ class DoorbellListener:
 
     def __init__(self, address: tuple[str, int]) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._socket.bind(address)
+        try:
+            self._socket.bind(address)
+        except OSError:
+            self._socket.close()
+            raise
         self._socket.setblocking(False)
 
     @property

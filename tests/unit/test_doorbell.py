@@ -5,6 +5,7 @@ import time
 import pytest
 
 from shared.messaging.doorbell import Doorbell, DoorbellListener, parse_address
+from shared.worker import _listen
 
 
 @pytest.fixture
@@ -64,3 +65,8 @@ def test_addresses_are_host_and_port(raw, parsed):
 def test_a_bad_address_is_a_clear_error(raw):
     with pytest.raises(ValueError, match="host:port"):
         parse_address(raw)
+
+
+def test_a_relay_whose_doorbell_address_is_taken_polls_instead(listener, caplog):
+    assert _listen(listener.address) is None  # already bound by the fixture's listener
+    assert "polling only" in caplog.text
