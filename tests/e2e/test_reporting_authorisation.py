@@ -99,3 +99,26 @@ def test_managers_see_only_their_own_reports(system, http_module, engagement, ca
     assert response.status_code == 200
     listed = {e["engagement_id"] for e in response.json()["engagements"]}
     assert (engagement in listed) == (caller == "own-manager")
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/engagements/{e}/timeline", {"limt": "5"}),
+        ("/engagements/{e}/timeline", {"limit": "0"}),
+        ("/engagements/{e}/kpis", {"as_of": "yesterday"}),
+        ("/engagements/{e}/kpis", {"asof": "2026-01-01"}),
+        ("/audit", {"engagement": "{e}", "frm": "2026-01-01"}),
+    ],
+)
+def test_bad_or_unknown_query_parameters_are_422_with_the_field(
+    system, http_module, engagement, path, params
+):
+    url = system.urls["reporting"] + path.replace("{e}", engagement)
+    params = {k: v.replace("{e}", engagement) for k, v in params.items()}
+    response = http_module.get(url, params=params, headers=system.headers("aud-1", ["auditor"]),
+                               timeout=10)  # fmt: skip
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("validation-error")
+    assert set(body["errors"]) & set(params), body

@@ -76,7 +76,7 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/audit")
 class Audit(MethodView):
     @requires()
-    @blp.arguments(AuditArgs, location="query")
+    @blp.arguments(AuditArgs, location="query", unknown=RAISE)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> Any:
         """One record per change: who, in which role, when, why, before and after, hash."""
@@ -89,7 +89,7 @@ class Audit(MethodView):
 @blp.route("/audit/export")
 class AuditExport(MethodView):
     @requires()
-    @blp.arguments(ExportArgs, location="query")
+    @blp.arguments(ExportArgs, location="query", unknown=RAISE)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> Response:
         """The whole selection, streamed as CSV or NDJSON (no paging)."""

@@ -85,7 +85,7 @@ def _version_from_history(
 @blp.route("/engagements/<string:engagement_id>/kpis")
 class EngagementKpis(MethodView):
     @requires()
-    @blp.arguments(AsOfArgs, location="query")
+    @blp.arguments(AsOfArgs, location="query", unknown=RAISE)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], engagement_id: str) -> Any:
         """The engagement's KPIs now, or as of an instant as known at an instant."""

@@ -48,7 +48,7 @@ class TimelineSchema(Schema):
 @blp.route("/<string:engagement_id>/timeline")
 class Timeline(MethodView):
     @requires()
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs, location="query", unknown=RAISE)
     @blp.response(200, TimelineSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
