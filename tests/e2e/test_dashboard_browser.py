@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from deploy.demo import seed
+from deploy.demo.kpis import KPIS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-KPI_NAMES = {name for name, *_ in seed.KPIS}
+KPI_NAMES = {name for name, *_ in KPIS}
 STATUS_LABELS = {"achieved", "on track", "at risk", "off track"}
 NO_CHROMIUM = f"{CHROMIUM} is missing: apt-get install -y chromium to run the browser test"
 
