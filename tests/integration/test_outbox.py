@@ -35,22 +35,22 @@ def patient(store: MongoEventStore) -> MongoEventStore:
 def died_before_ready(store: MongoEventStore, c: Commit) -> None:
     """Steps 1 and 2 done, the writer gone before marking its entry ready."""
     store.append(c)
-    store._outbox.update_one({"commit": c.id}, {"$set": {"ready": False}})
+    store.outbox.entries.update_one({"commit": c.id}, {"$set": {"ready": False}})
 
 
 def died_before_commit(store: MongoEventStore, c: Commit) -> None:
     """Step 1 done: the entry is there, the commit never was."""
     store.append(c)
     store._commits.delete_one({"_id": c.id})
-    store._outbox.update_one({"commit": c.id}, {"$set": {"ready": False}})
+    store.outbox.entries.update_one({"commit": c.id}, {"$set": {"ready": False}})
 
 
 def test_the_outbox_holds_only_what_is_not_published(store):
     for start in range(3):
         store.append(commit("s1", start))
-    assert store._outbox.count_documents({}) == 3
+    assert store.outbox.entries.count_documents({}) == 3
     store.mark_published([c.id for c in store.unpublished()])
-    assert store._outbox.count_documents({}) == 0
+    assert store.outbox.entries.count_documents({}) == 0
     assert store._commits.count_documents({}) == 3
 
 
@@ -60,7 +60,7 @@ def test_a_writer_that_lost_the_race_leaves_no_entry(store):
         # past the head check (as if both read version 0), then the unique _id refuses it
         MongoEventStore.append(_StaleHead(store._commits.database), commit("s1", 0))
     assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
-    assert store._outbox.count_documents({}) == 1
+    assert store.outbox.entries.count_documents({}) == 1
 
 
 class _StaleHead(MongoEventStore):
@@ -89,7 +89,7 @@ def test_a_dead_writers_entry_without_commit_is_dropped(store):
     died_before_commit(store, commit("s1", 0))
     relay_view = patient(store)
     assert relay_view.unpublished() == []
-    assert store._outbox.count_documents({}) == 0
+    assert store.outbox.entries.count_documents({}) == 0
     another_writer = MongoEventStore(store._commits.database)
     another_writer.append(commit("s1", 0))  # the stream is free for the next writer
     assert [c.id for c in relay_view.unpublished()] == ["s1:000000000000"]
@@ -99,7 +99,7 @@ def test_a_skewed_writer_clock_does_not_reorder_a_stream(store):
     store.append(commit("s1", 0))
     store.append(commit("s1", 1))
     # the second writer's clock ran behind the first one's
-    store._outbox.update_one({"commit": "s1:000000000001"}, {"$set": {"seq": 0}})
+    store.outbox.entries.update_one({"commit": "s1:000000000001"}, {"$set": {"seq": 0}})
     assert [c.start for c in store.unpublished()] == [0, 1]
 
 
@@ -121,7 +121,7 @@ def test_concurrent_writers_leave_one_entry_per_stored_commit(store):
     for t in threads:
         t.join()
     assert len(wins) == 1
-    assert store._outbox.count_documents({}) == 1
+    assert store.outbox.entries.count_documents({}) == 1
     assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
 
 

@@ -1,6 +1,6 @@
 """The event store's per-process cache of recently used streams (no I/O)."""
 
-from shared.eventstore.mongo_event_store import StreamCache
+from shared.eventstore.stream_cache import StreamCache
 
 
 def commits(count: int) -> list[dict]:
