@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from services.reporting.api.dashboard import headline
+from services.reporting.api.engagement_page import headline
 from services.reporting.api.summary import (
     alignment_date,
     next_review_due,
