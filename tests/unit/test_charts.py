@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from services.reporting.api.engagement_sections import improved
 from services.reporting.domain.charts import (
     KPI_PLOT,
     STATUS_COLOURS,
@@ -156,3 +157,13 @@ def test_the_status_bar_splits_by_status():
                       "not_measured": 0})  # fmt: skip
     widths = re.findall(r'class="segment status-(\w+)" x="[\d.]+" y="0" width="([\d.]+)"', svg)
     assert widths == [("achieved", "100.0"), ("on_track", "300.0")]
+
+
+def test_a_competency_rising_from_a_mean_of_zero_counts_as_improved():
+    pairs = [
+        CompetencyPair("Listening", 0.0, 1.5),
+        CompetencyPair("Delegation", -1.0, 0.0),
+        CompetencyPair("Strategy", 2.0, 1.0),
+        CompetencyPair("Courage", None, 2.0),
+    ]
+    assert improved(pairs) == 2

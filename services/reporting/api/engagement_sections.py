@@ -12,6 +12,7 @@ from markupsafe import Markup
 from services.reporting.api.page_text import day_text
 from services.reporting.api.summary import engagement_rounds, results_visible
 from services.reporting.domain.charts import (
+    CompetencyPair,
     competency_pairs,
     day_label,
     feedback_chart,
@@ -82,6 +83,14 @@ def _figure(label: str, value: Any, unit: str, missing: str = "—") -> dict[str
     return {"label": label, "value": number(value), "unit": unit}
 
 
+def improved(pairs: list[CompetencyPair]) -> int:
+    """How many competencies others rated higher at the last round than at the first (a
+    mean of 0 counts: pulse-style scales run through it)."""
+    return sum(
+        1 for p in pairs if p.baseline is not None and p.final is not None and p.final > p.baseline
+    )
+
+
 def feedback_section(read: ReadModels, engagement: dict[str, Any]) -> dict[str, Any]:
     """The 360 chart (first and last full round), or why there is none."""
     rounds = engagement_rounds(read, engagement)
@@ -106,7 +115,7 @@ def feedback_section(read: ReadModels, engagement: dict[str, Any]) -> dict[str, 
         "reason": "",
         "withheld": False,
         "compared": len(compared) if len(ordered) > 1 else 0,
-        "improved": sum(p.final > p.baseline for p in compared if p.final and p.baseline),
+        "improved": improved(compared),
         "first_purpose": first["purpose"],
         "rounds": [
             {"purpose": r["purpose"], "closed": day_text(r.get("closed_at"))} for r in ordered
