@@ -12,17 +12,21 @@ valid bearer token (the route answers those), are untouched.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from apispec import APISpec, BasePlugin
 from flask import Response, current_app, g, request
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import BadRequest
 
 from shared.web import auth
 from shared.web.idempotency_store import IdempotencyStore
 from shared.web.problems import problem
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -70,11 +74,16 @@ def finish(response: Response) -> Response:
     record_id = g.pop("idempotency_record", None)
     if record_id is None:
         return response
-    if 200 <= response.status_code < 300 and not response.is_streamed:
-        headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-        _store().complete(record_id, response.status_code, response.get_data(), headers)
-    else:
-        _store().release(record_id)
+    try:
+        if 200 <= response.status_code < 300 and not response.is_streamed:
+            headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+            _store().complete(record_id, response.status_code, response.get_data(), headers)
+        else:
+            _store().release(record_id)
+    except PyMongoError:
+        # The request's own outcome stands; the key stays pending, so a retry gets 409
+        # until the claim expires (PENDING_FOR) and then runs again.
+        log.exception("could not keep the answer of an Idempotency-Key")
     return response
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pymongo.errors import AutoReconnect
 
 from services.assessment.app import create_app
 from shared.eventstore.memory_event_store import MemoryEventStore
@@ -126,3 +127,21 @@ def test_the_openapi_document_names_the_header_on_writes_only(client):
                 continue
             named = ref in operation.get("parameters", [])
             assert named == (method in ("post", "put", "patch", "delete")), (method, path)
+
+
+class Unreachable(MemoryIdempotencyStore):
+    """The database went away between the command's write and keeping its answer."""
+
+    def complete(self, record_id: str, status: int, body: bytes, headers: dict[str, str]) -> None:
+        raise AutoReconnect("connection closed")
+
+
+def test_an_answer_that_cannot_be_kept_still_reaches_the_client(store):
+    keys = Unreachable()
+    app = create_app(CONFIG, Resources(CONFIG, event_store=store, idempotency=keys))
+    client = app.test_client()
+    response = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert response.status_code == 201 and opened(store) == 1
+    retry = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert_problem(retry, 409, "idempotency-key-in-use")  # not run twice while held
+    assert opened(store) == 1
