@@ -53,7 +53,7 @@ test-integration: $(STAMP)  ## integration tier: real Kafka and Mongo-wire serve
 test-e2e: $(STAMP)  ## end-to-end tier: the services as processes over HTTP and Kafka
 	$(PY) -m pytest -m e2e
 
-bench: $(STAMP)  ## run the benchmarks (prints figures; about 15 minutes on FerretDB: python -m bench --quick for a short run)
+bench: $(STAMP)  ## run the benchmarks (prints figures; about 8 minutes on FerretDB: python -m bench --quick for a short run)
 	$(PY) -m bench
 
 lint: $(STAMP)  ## ruff (lint and format check) and mypy
