@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
 from pymongo.errors import ConnectionFailure
@@ -86,6 +87,21 @@ def _listen(address: tuple[str, int]) -> DoorbellListener | None:
         log.warning("relay doorbell unavailable; polling only",
                     extra={"address": f"{address[0]}:{address[1]}", "error": str(exc)})  # fmt: skip
         return None
+
+
+def housekeeping_loop(resources: Resources, every_seconds: float = 3600.0) -> Loop:
+    """Forget Idempotency-Key answers past their 24 hours, once an hour."""
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                purged = resources.idempotency.purge(datetime.now(UTC))
+                log.info("idempotency keys purged", extra={"purged": purged})
+            except ConnectionFailure:
+                log.warning("idempotency purge failed; next time", exc_info=True)
+            stop.wait(every_seconds)
+
+    return loop
 
 
 def consumer_loop(

@@ -1,9 +1,10 @@
-"""Assessment worker: python -m services.assessment.worker (outbox relay, round closing)."""
+"""Assessment worker: python -m services.assessment.worker (outbox relay, round closing,
+housekeeping)."""
 
 from services.assessment.round_scheduler import schedule_loop
 from shared.clock import today
 from shared.resources import Resources
-from shared.worker import Loop, main_for, relay_loop
+from shared.worker import Loop, housekeeping_loop, main_for, relay_loop
 
 
 def loops(resources: Resources) -> list[Loop]:
@@ -12,6 +13,7 @@ def loops(resources: Resources) -> list[Loop]:
     return [
         relay_loop(resources, "assessment"),
         schedule_loop(resources.event_store, today, every),
+        housekeeping_loop(resources),
     ]
 
 

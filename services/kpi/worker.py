@@ -9,7 +9,7 @@ from services.kpi.domain.status import StatusThresholds
 from services.kpi.round_measurements import measure_from_round
 from shared.clock import today
 from shared.resources import Resources
-from shared.worker import Loop, consumer_loop, main_for, relay_loop
+from shared.worker import Loop, consumer_loop, housekeeping_loop, main_for, relay_loop
 
 
 def assessment_handler(resources: Resources) -> Any:
@@ -26,10 +26,11 @@ def assessment_handler(resources: Resources) -> Any:
 
 
 def loops(resources: Resources) -> list[Loop]:
-    """The relay of the kpi topic and the consumer of the assessment topic."""
+    """The relay of the kpi topic, the consumer of the assessment topic, housekeeping."""
     return [
         relay_loop(resources, "kpi"),
         consumer_loop(resources, ["assessment"], assessment_handler(resources)),
+        housekeeping_loop(resources),
     ]
 
 

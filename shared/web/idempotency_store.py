@@ -47,6 +47,10 @@ class IdempotencyStore(abc.ABC):
     def release(self, record_id: str) -> None:
         """Free a claimed id whose request changed nothing."""
 
+    @abc.abstractmethod
+    def purge(self, now: datetime) -> int:
+        """Forget records older than KEPT_FOR (their keys are free anyway); how many."""
+
 
 class MongoIdempotencyStore(IdempotencyStore):
     """One document per key, `_id` the hashed (tenant, caller, key)."""
@@ -80,6 +84,9 @@ class MongoIdempotencyStore(IdempotencyStore):
     def release(self, record_id: str) -> None:
         self._records.delete_one({"_id": record_id, "state": "pending"})
 
+    def purge(self, now: datetime) -> int:
+        return self._records.delete_many({"created": {"$lt": now - KEPT_FOR}}).deleted_count
+
 
 class MemoryIdempotencyStore(IdempotencyStore):
     """The same in a dict: the fake for unit tests."""
@@ -107,3 +114,10 @@ class MemoryIdempotencyStore(IdempotencyStore):
         with self._lock:
             if self._records.get(record_id, {}).get("state") == "pending":
                 del self._records[record_id]
+
+    def purge(self, now: datetime) -> int:
+        with self._lock:
+            old = [i for i, r in self._records.items() if now - r["created"] > KEPT_FOR]
+            for record_id in old:
+                del self._records[record_id]
+            return len(old)

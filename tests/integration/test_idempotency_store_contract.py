@@ -68,3 +68,14 @@ def test_of_concurrent_claims_exactly_one_wins(store):
     for thread in threads:
         thread.join()
     assert len(won) == 1
+
+
+def test_purge_forgets_only_records_past_their_keeping(store):
+    store.claim("old", "f1", NOW - KEPT_FOR - timedelta(minutes=1))
+    store.complete("old", 201, b"{}", {})
+    store.claim("recent", "f1", NOW - timedelta(hours=1))
+    store.complete("recent", 201, b"{}", {})
+    assert store.purge(NOW) == 1
+    assert store.purge(NOW) == 0
+    assert store.claim("recent", "f1", NOW)["state"] == "done"
+    assert store.claim("old", "f2", NOW) is None  # a new claim, nothing left of the old

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from services.assessment.app import create_app
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.resources import Resources
 from shared.web.idempotency_store import MemoryIdempotencyStore
+from shared.worker import housekeeping_loop
 from tests.unit.api_helpers import CONFIG, ENGAGEMENT, assert_problem, bearer
 
 COACH = bearer("c1", roles=["coach"])
@@ -145,3 +148,20 @@ def test_an_answer_that_cannot_be_kept_still_reaches_the_client(store):
     retry = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
     assert_problem(retry, 409, "idempotency-key-in-use")  # not run twice while held
     assert opened(store) == 1
+
+
+def test_the_housekeeping_loop_purges_and_stops(store):
+    keys = MemoryIdempotencyStore()
+    old = datetime.now(UTC) - timedelta(days=2)
+    keys.claim("old", "f", old)
+    keys.complete("old", 201, b"{}", {})
+    stop = threading.Event()
+    loop = housekeeping_loop(Resources(CONFIG, event_store=store, idempotency=keys), 0.01)
+    thread = threading.Thread(target=loop, args=(stop,))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while keys._records and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=5)
+    assert keys._records == {} and not thread.is_alive()
