@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json, request
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from shared.domain.errors import DomainError
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "urn:mastery-ledger:problem:"
 MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(
@@ -74,6 +76,15 @@ def _domain_error(exc: DomainError) -> Response:
     return problem(exc.status, exc.code, type(exc).__name__, str(exc))
 
 
+def _unavailable(exc: ConnectionFailure) -> Response:
+    """The database cannot be reached: the client may retry (with the same Idempotency-Key,
+    a write that did get through is not repeated)."""
+    log.warning("database unavailable", extra={"error": str(exc)[:200]})
+    return problem(503, "service-unavailable", "Service Unavailable",
+                   "The service's database cannot be reached right now; retry shortly.",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
+
+
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
     return problem(500, "internal-error", "Internal Server Error", "An unexpected error occurred.")
@@ -83,4 +94,5 @@ def register(app: Flask) -> None:
     """Route every error through problem+json."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(ConnectionFailure, _unavailable)
     app.register_error_handler(Exception, _unexpected)

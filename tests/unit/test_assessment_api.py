@@ -1,8 +1,12 @@
 """The HTTP edge of the assessment service, over Flask's test client and the in-memory store."""
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
-from tests.unit.api_helpers import ENGAGEMENT, assert_problem, bearer
+from services.assessment.app import create_app
+from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.resources import Resources
+from tests.unit.api_helpers import CONFIG, ENGAGEMENT, assert_problem, bearer
 
 BODY = ENGAGEMENT
 
@@ -210,3 +214,18 @@ def test_the_docs_page_lists_every_operation(client):
     text = page.get_data(as_text=True)
     assert "/engagements/{engagement_id}/rounds/{round_id}/closure" in text
     assert "OpenEngagement" in text and "bearerAuth" in text
+
+
+class Unreachable(MemoryEventStore):
+    """The database cannot be reached (pymongo gave up selecting a server)."""
+
+    def append(self, commit) -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
+
+
+def test_an_unreachable_database_is_503_with_retry_after_never_500():
+    app = create_app(CONFIG, Resources(CONFIG, event_store=Unreachable()))
+    response = app.test_client().post("/engagements", json=ENGAGEMENT, headers=bearer())
+    assert_problem(response, 503, "service-unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert "27017" not in response.get_data(as_text=True)  # no internals in the answer
