@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.messaging.kafka_publisher import decode
@@ -24,6 +25,7 @@ from shared.messaging.kafka_publisher import decode
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
+MAX_BACKOFF_SECONDS = 5.0
 
 
 class DeadLetters(Protocol):
@@ -84,10 +86,22 @@ class ConsumerRunner:
         self._before_poll = before_poll
 
     def run(self, stop: threading.Event) -> None:
-        """Poll and handle until `stop` is set, then commit what was handled and close."""
+        """Poll and handle until `stop` is set, then commit what was handled and close.
+        An outage between batches (the database behind `before_poll`, the broker refusing
+        a commit) is waited out with backoff: the worker must outlive it, not crash."""
+        backoff = self._retry_seconds
         try:
             while not stop.is_set():
-                self.poll_once(stop)
+                try:
+                    self.poll_once(stop)
+                    backoff = self._retry_seconds
+                except Exception as exc:
+                    if not (self._is_transient(exc) or isinstance(exc, KafkaError)):
+                        raise
+                    log.warning("consumer paused by an outage; retrying",
+                                extra={"error": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         finally:
             self._consumer.close(autocommit=False)
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
+from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from services.assessment.domain.engagement import Engagement, OpenEngagement, Person
 from services.reporting.projector import Projector
@@ -101,7 +102,9 @@ class CrashBeforeMark(MongoEventStore):
         raise RuntimeError("relay crashed before marking")
 
 
-def run_projector(config, mongo_db, stop: threading.Event) -> threading.Thread:
+def run_projector(
+    config, mongo_db, stop: threading.Event, before_poll=lambda _: None
+) -> threading.Thread:
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers, group_id=config.group_id,
         enable_auto_commit=False, auto_offset_reset="earliest",
@@ -111,11 +114,47 @@ def run_projector(config, mongo_db, stop: threading.Event) -> threading.Thread:
     projector = Projector(mongo_db)
     projector.setup()
     runner = ConsumerRunner(
-        consumer, projector, KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id)
-    )
+        consumer, projector, KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
+        is_transient=lambda exc: isinstance(exc, ConnectionFailure), retry_seconds=0.01,
+        before_poll=before_poll,
+    )  # fmt: skip
     thread = threading.Thread(target=runner.run, args=(stop,))
     thread.start()
     return thread
+
+
+class Outage:
+    """A before_poll hook whose database is down for its first `calls` calls."""
+
+    def __init__(self, calls: int, error: Exception) -> None:
+        self.left, self.error = calls, error
+
+    def __call__(self, _consumer) -> None:
+        if self.left > 0:
+            self.left -= 1
+            raise self.error
+
+
+def test_a_consumer_waits_out_a_database_outage_between_batches(config, store, publisher, mongo_db):
+    [engagement_id] = open_engagements(store, 1)
+    OutboxRelay(store, publisher, config.topic("assessment")).run_once()
+    outage = Outage(4, AutoReconnect("connection closed"))
+    stop = threading.Event()
+    thread = run_projector(config, mongo_db, stop, outage)
+    try:
+        assert wait_until(lambda: mongo_db.g0_engagements.find_one({"_id": engagement_id}))
+        assert outage.left == 0 and thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_consumer_still_stops_on_an_error_that_is_not_an_outage(config, mongo_db):
+    stop = threading.Event()
+    thread = run_projector(config, mongo_db, stop, Outage(1, KeyError("a bug")))
+    thread.join(timeout=15)
+    assert not thread.is_alive()  # the worker's guard reports it and stops the process
 
 
 def test_republished_events_after_a_relay_crash_are_projected_once(
