@@ -19,6 +19,7 @@ from shared.config import ServiceConfig
 from shared.logs import configure_logging, correlation_id
 from shared.resources import Resources
 from shared.web import auth, docs, idempotency, problems
+from shared.web.event_types import event_types_blueprint
 
 log = logging.getLogger("mastery.http")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -58,6 +59,7 @@ def create_service_app(
     for name, scheme in (schemes | (security_schemes or {})).items():
         api.spec.components.security_scheme(name, scheme)
     api.register_blueprint(_health_blueprint())
+    api.register_blueprint(event_types_blueprint())
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions[docs.API_EXTENSION] = api
