@@ -7,13 +7,13 @@ import logging
 import pytest
 
 from services.reporting.api.engagement_page import headline
-from services.reporting.api.summary import (
+from services.reporting.app import create_app
+from services.reporting.domain.summary_rules import (
     alignment_date,
     next_review_due,
     review_punctuality,
     status_counts,
 )
-from services.reporting.app import create_app
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from tests.unit.api_helpers import bearer

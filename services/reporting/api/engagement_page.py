@@ -14,8 +14,9 @@ from services.reporting.api.engagement_sections import (
     timeline,
 )
 from services.reporting.api.page_text import PHASE_LABELS, day_text, status_tiles
-from services.reporting.api.summary import PHASES, engagement_summary, ordered_kpis
+from services.reporting.api.summary import engagement_summary
 from services.reporting.domain.charts import status_label
+from services.reporting.domain.summary_rules import PHASES, ordered_kpis
 from services.reporting.projections.read_models import ReadModels
 
 

@@ -10,8 +10,9 @@ from markupsafe import Markup
 
 from services.reporting.api.html_pages import link
 from services.reporting.api.page_text import PHASE_LABELS, day_text, status_tiles
-from services.reporting.api.summary import organisation_overview, status_counts
+from services.reporting.api.summary import organisation_overview
 from services.reporting.domain.charts import status_bar, status_colour, status_label
+from services.reporting.domain.summary_rules import status_counts
 from services.reporting.projections.read_models import ReadModels
 
 OVERVIEW_ROWS = 200
