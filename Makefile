@@ -10,7 +10,7 @@ ROLES ?= coach
 NAME ?=
 
 .PHONY: help install run stop status demo rebuild test test-unit test-integration test-e2e lint format \
-        token infra-up infra-down test-down clean bench
+        token infra-up infra-down test-down clean bench screenshot
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test-integration: $(STAMP)  ## integration tier: real Kafka and Mongo-wire serve
 
 test-e2e: $(STAMP)  ## end-to-end tier: the services as processes over HTTP and Kafka
 	$(PY) -m pytest -m e2e
+
+screenshot: $(STAMP)  ## retake the README's dashboard picture (docs/dashboard.png) with the browser test
+	ML_SCREENSHOT=docs/dashboard.png $(PY) -m pytest tests/e2e/test_dashboard_browser.py -k screenshot
 
 bench: $(STAMP)  ## run the benchmarks (prints figures; about 8 minutes on FerretDB: python -m bench --quick for a short run)
 	$(PY) -m bench
