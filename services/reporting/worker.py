@@ -33,15 +33,18 @@ class LiveProjector:
     def before_poll(self, consumer: KafkaConsumer) -> None:
         """Follow the pointer; after a switch, rewind assigned partitions once they exist."""
         current = pointer(self._database)
-        if current["generation"] != self._generation:
-            self._generation = int(current["generation"])
-            self._projector = Projector(self._database, self._generation)
-            self._projector.setup()
+        generation = int(current["generation"])
+        if generation != self._generation:
+            # Everything first, the generation last: an outage part-way (retried by the
+            # runner) must find the switch still to do, rewind included.
+            projector = Projector(self._database, generation)
+            projector.setup()
             marker = self._database[MARKER].find_one({"_id": "reporting"}) or {}
-            if marker.get("generation", 0) != self._generation:
+            if marker.get("generation", 0) != generation:
                 self._rewind_to = {
                     (o["topic"], o["partition"]): o["offset"] for o in current.get("offsets") or []
                 }
+            self._projector, self._generation = projector, generation
         if self._rewind_to and consumer.assignment():
             self._rewind(consumer)
 

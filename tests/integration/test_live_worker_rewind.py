@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from kafka import KafkaConsumer
+from kafka.structs import TopicPartition
+from pymongo.errors import AutoReconnect
 
 from services.reporting.projections.read_models import ReadModels, switch_to
 from services.reporting.projector import Projector
@@ -71,3 +74,39 @@ def test_the_live_worker_reapplies_what_came_after_the_rebuilds_offsets(config, 
         assert documents(rebuilt) == documents(live_models)
     finally:
         consumer.close()
+
+
+class Assigned:
+    """A consumer with one assigned partition at offset 25 (the worker read past the rebuild)."""
+
+    def __init__(self, topic: str) -> None:
+        self.partition = TopicPartition(topic, 0)
+        self.at, self.seeks = 25, []
+
+    def assignment(self):
+        return {self.partition}
+
+    def position(self, _partition):
+        return self.at
+
+    def seek(self, _partition, offset):
+        self.seeks.append(offset)
+        self.at = offset
+
+
+def test_an_outage_during_the_switch_does_not_skip_the_rewind(config, database, monkeypatch):
+    topic = config.topic("kpi")
+    switch_to(database, 1, [{"topic": topic, "partition": 0, "offset": 10}])
+    real_setup, failures = Projector.setup, [AutoReconnect("database stalled")]
+
+    def flaky_setup(self):
+        if failures:
+            raise failures.pop()
+        real_setup(self)
+
+    monkeypatch.setattr(Projector, "setup", flaky_setup)
+    live, consumer = LiveProjector(database), Assigned(topic)
+    with pytest.raises(AutoReconnect):
+        live.before_poll(consumer)  # the runner waits this out and calls again
+    live.before_poll(consumer)
+    assert consumer.seeks == [10]
