@@ -69,17 +69,17 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} is at version {current}, not {commit.start}"
             )
         document = _document(commit)
-        entry_id = self.outbox.add(document)
+        entry = self.outbox.add(document)
         # Any other failure leaves the entry not ready: the commit may be stored even so
         # (a lost reply), and the relay settles it by looking.
         try:
             self._commits.insert_one(document)
         except DuplicateKeyError as exc:
-            self.outbox.drop(entry_id)
+            self.outbox.drop(entry["_id"])
             raise ConcurrencyConflict(
                 f"stream {commit.stream_id} moved past version {commit.start}"
             ) from exc
-        self.outbox.ready(entry_id)
+        self.outbox.ready(entry)
         if fresh and cached is not None:
             self._cache.put(commit.stream_id, [*cached, document])
         self._on_append()
@@ -111,6 +111,17 @@ class MongoEventStore(EventStore):
     def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
         cursor = self._commits.find({"events.type": event_type}, {"events": 1}).sort("seq", 1)
         return [e for doc in cursor for e in doc["events"] if e["type"] == event_type]
+
+    def adopt_legacy(self) -> int:
+        """Commits stored before the outbox existed, still marked unpublished, get a ready
+        entry (once: the mark is then removed); how many. Run by the relay at start."""
+        adopted = 0
+        for document in self._commits.find({"published": False}, {"private": 0}):
+            entry = self.outbox.add(document | {"recorded_at": datetime.now(UTC)})
+            self.outbox.ready(entry)
+            self._commits.update_one({"_id": document["_id"]}, {"$unset": {"published": ""}})
+            adopted += 1
+        return adopted
 
     def unpublished(self, limit: int = 100) -> list[Commit]:
         return self.outbox.pending(limit)

@@ -7,24 +7,31 @@ Without transactions a writer orders its writes so no commit can be lost:
 1. insert the entry, not ready;  2. insert the commit;  3. mark the entry ready
 (or drop it when the commit lost the race).
 
-A ready entry is published. An entry not ready is a writer between steps, or one that
-died: the relay holds back the later entries of its stream (stream order), and once the
-entry is older than `abandon_after` looks the commit up — published if its commit is
-stored with the entry's events, dropped if not.
+A ready entry is published, each stream in version order: the relay reads the whole
+outbox (it holds only the backlog) and publishes a stream's commits only up to its first
+entry not ready. Such an entry is a writer between steps, or one that died: once this
+relay has seen it not ready for `abandon_after` (its own clock: writers' clocks may be
+skewed), it looks the commit up, publishing it if stored with the entry's events, dropping
+the entry if not. A writer whose entry was dropped meanwhile puts it back, ready.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from shared.eventstore.port import Commit
 
 ABANDON_AFTER = timedelta(minutes=2)
+MAX_READ = 10_000  # entries read per pass: the backlog, unless Kafka was away for long
 
 
 class MongoOutbox:
@@ -38,42 +45,59 @@ class MongoOutbox:
     ) -> None:
         self.entries = entries
         self._commits = commits
-        self._abandon_after = abandon_after
+        self._abandon_after = abandon_after.total_seconds()
+        self._first_seen: dict[str, float] = {}  # entries seen not ready, by this relay
 
     def setup(self) -> None:
         """The index the relay reads in."""
         self.entries.create_index([("seq", ASCENDING)], name="seq")
 
-    def add(self, commit_document: dict[str, Any]) -> str:
-        """Step 1: an entry for the commit about to be stored, not ready; its id."""
+    def add(self, commit_document: dict[str, Any]) -> dict[str, Any]:
+        """Step 1: an entry for the commit about to be stored, not ready."""
         skipped = ("_id", "private", "recorded_at")
         public = {k: v for k, v in commit_document.items() if k not in skipped}
         entry = public | {"_id": uuid.uuid4().hex, "commit": commit_document["_id"],
                           "ready": False, "created": commit_document["recorded_at"]}  # fmt: skip
         self.entries.insert_one(entry)
-        return str(entry["_id"])
+        return entry
 
-    def ready(self, entry_id: str) -> None:
-        """Step 3: the commit is stored."""
-        self.entries.update_one({"_id": entry_id}, {"$set": {"ready": True}})
+    def ready(self, entry: dict[str, Any]) -> None:
+        """Step 3: the commit is stored. If a relay took this writer for dead and dropped
+        the entry meanwhile, it goes back in, ready."""
+        if self.entries.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}}).matched_count:
+            return
+        with contextlib.suppress(DuplicateKeyError):  # put back by someone else: there it is
+            self.entries.insert_one(entry | {"ready": True})
 
     def drop(self, entry_id: str) -> None:
         """The commit lost the race: nothing to publish."""
         self.entries.delete_one({"_id": entry_id})
 
     def pending(self, limit: int) -> list[Commit]:
-        """Ready commits, oldest first, each stream in version order."""
-        found = self.entries.find().sort([("seq", ASCENDING), ("_id", ASCENDING)]).limit(limit)
-        held: set[str] = set()  # streams behind an entry whose writer has not finished
-        ready: dict[str, Commit] = {}
+        """Up to `limit` ready commits, oldest first, each stream in version order and only
+        up to its first commit not ready."""
+        found = list(self.entries.find().sort([("seq", ASCENDING), ("_id", ASCENDING)])
+                     .limit(MAX_READ))  # fmt: skip
+        seen_now = {str(e["_id"]) for e in found}
+        self._first_seen = {k: v for k, v in self._first_seen.items() if k in seen_now}
+        streams: dict[str, dict[int, list[dict[str, Any]]]] = {}
         for entry in found:
-            if entry["stream"] in held or entry["commit"] in ready:
-                continue
-            if entry.get("ready") or self._settle(entry):
-                ready[entry["commit"]] = commit_of(entry | {"_id": entry["commit"]})
-            else:
-                held.add(entry["stream"])
-        return _in_stream_order(list(ready.values()))
+            streams.setdefault(entry["stream"], {}).setdefault(entry["start"], []).append(entry)
+        prefixes = [self._ready_prefix(by_start) for by_start in streams.values()]
+        return _merged_by_seq([p for p in prefixes if p], limit)
+
+    def _ready_prefix(self, by_start: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """A stream's entries to publish: in version order, up to its first not ready."""
+        prefix = []
+        for start in sorted(by_start):
+            entries = by_start[start]
+            ready = next((e for e in entries if e.get("ready")), None)
+            if ready is None:
+                ready = next((e for e in entries if self._settle(e)), None)
+            if ready is None:
+                break
+            prefix.append(ready)
+        return prefix
 
     def remove(self, commit_ids: list[str]) -> None:
         """The commits reached the broker."""
@@ -82,15 +106,16 @@ class MongoOutbox:
 
     def _settle(self, entry: dict[str, Any]) -> bool:
         """An entry not marked ready: True if its commit is stored (publish it); an entry of
-        a writer that died before its commit is dropped once old enough to be sure."""
-        age = datetime.now(UTC) - entry["created"].replace(tzinfo=UTC)
-        if age < self._abandon_after:
+        a writer that died before its commit is dropped once this relay has waited long
+        enough to be sure (by its own clock: the writer's may be skewed)."""
+        first = self._first_seen.setdefault(str(entry["_id"]), time.monotonic())
+        if time.monotonic() - first < self._abandon_after:
             return False  # most likely a writer between its two inserts: wait
         stored = self._commits.find_one({"_id": entry["commit"]}, {"events.id": 1})
         if stored is not None and _event_ids(stored) == _event_ids(entry):
-            self.ready(entry["_id"])
+            self.entries.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}})
             return True
-        self.drop(entry["_id"])
+        self.entries.delete_one({"_id": entry["_id"], "ready": False})
         return False
 
 
@@ -107,18 +132,20 @@ def commit_of(doc: dict[str, Any]) -> Commit:
     )
 
 
-def _in_stream_order(commits: list[Commit]) -> list[Commit]:
-    """Oldest first, with each stream's commits by version in the places its commits hold
-    (`seq` comes from the writers' clocks: a skewed clock must not reorder a stream)."""
-    places: dict[str, list[int]] = {}
-    for place, commit in enumerate(commits):
-        places.setdefault(commit.stream_id, []).append(place)
-    ordered = list(commits)
-    for stream_places in places.values():
-        by_version = sorted((commits[p] for p in stream_places), key=lambda c: c.start)
-        for place, commit in zip(stream_places, by_version, strict=True):
-            ordered[place] = commit
-    return ordered
+def _merged_by_seq(prefixes: list[list[dict[str, Any]]], limit: int) -> list[Commit]:
+    """Up to `limit` commits from the streams' prefixes, each stream in its own order, the
+    streams interleaved oldest first by `seq` (the writers' clocks: a skewed one may delay
+    another stream, never reorder its own)."""
+    heap = [(p[0]["seq"], n, 0) for n, p in enumerate(prefixes)]
+    heapq.heapify(heap)
+    merged: list[Commit] = []
+    while heap and len(merged) < limit:
+        _, n, i = heapq.heappop(heap)
+        entry = prefixes[n][i]
+        merged.append(commit_of(entry | {"_id": entry["commit"]}))
+        if i + 1 < len(prefixes[n]):
+            heapq.heappush(heap, (prefixes[n][i + 1]["seq"], n, i + 1))
+    return merged
 
 
 def _event_ids(doc: dict[str, Any]) -> list[str]:

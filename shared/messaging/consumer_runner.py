@@ -33,6 +33,8 @@ class DeadLetters(Protocol):
 
     def park(self, record: Any, error: BaseException, attempts: int) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class KafkaDeadLetters:
     """Writes parked messages to `<source topic>.dlt`, keeping key, value and headers."""
@@ -104,6 +106,7 @@ class ConsumerRunner:
                     backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         finally:
             self._consumer.close(autocommit=False)
+            self._dead_letters.close()
 
     def poll_once(self, stop: threading.Event) -> int:
         """Handle one polled batch and commit its offsets; returns messages handled."""

@@ -52,9 +52,8 @@ def test_the_live_worker_reapplies_what_came_after_the_rebuilds_offsets(config, 
     topics = [config.topic("assessment"), config.topic("kpi")]
     await_partitions(consumer, topics)
     consumer.subscribe(topics)
-    runner = ConsumerRunner(consumer, live,
-                            KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
-                            before_poll=live.before_poll)  # fmt: skip
+    dead_letters = KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id)
+    runner = ConsumerRunner(consumer, live, dead_letters, before_poll=live.before_poll)
     stop = threading.Event()
     try:
         handled = 0
@@ -74,6 +73,7 @@ def test_the_live_worker_reapplies_what_came_after_the_rebuilds_offsets(config, 
         assert documents(rebuilt) == documents(live_models)
     finally:
         consumer.close()
+        dead_letters.close()
 
 
 class Assigned:

@@ -7,7 +7,7 @@ These tests stop writers at each step on the real MongoDB-wire server.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -152,3 +152,59 @@ def test_a_writer_with_a_stale_cache_conflicts_and_stores_nothing(store):
         store.append(Commit("s1", "acme", "subject-s1", 1, ({"id": "mine", "streamversion": 2},)))
     assert [e["id"] for e in other_process.load("s1")] == ["s1-1", "s1-2"]
     assert sorted(c.id for c in store.unpublished()) == ["s1:000000000000", "s1:000000000001"]
+
+
+def test_a_writer_with_a_slow_clock_is_not_taken_for_dead(store):
+    died_before_commit(store, commit("s1", 0))
+    # its clock runs an hour behind the relay's: the entry looks old, yet was just written
+    store.outbox.entries.update_many(
+        {}, {"$set": {"created": datetime.now(UTC) - timedelta(hours=1)}}
+    )
+    assert store.unpublished() == []
+    assert store.outbox.entries.count_documents({}) == 1  # still there: not seen long enough
+
+
+def test_a_writer_whose_entry_was_dropped_puts_it_back_ready(store):
+    c = commit("s1", 0)
+    document = {"_id": c.id, "stream": c.stream_id, "tenant": c.tenant, "subject": c.subject,
+                "start": c.start, "end": c.end, "events": list(c.events), "private": [],
+                "recorded_at": datetime.now(UTC), "seq": 1}  # fmt: skip
+    entry = store.outbox.add(document)
+    assert patient(store).unpublished() == []  # stalled writer: no commit yet, entry dropped
+    assert store.outbox.entries.count_documents({}) == 0
+    store._commits.insert_one(document)  # the writer wakes up and finishes
+    store.outbox.ready(entry)
+    assert [x.id for x in store.unpublished()] == ["s1:000000000000"]
+
+
+def test_a_stream_waits_for_an_earlier_commit_whose_writer_clock_ran_ahead(store):
+    died_before_ready(store, commit("s1", 0))
+    store.append(commit("s1", 1))
+    store.append(commit("s2", 0))
+    # the first writer's clock ran ahead: its entry sorts after the second writer's
+    store.outbox.entries.update_one({"commit": "s1:000000000000"}, {"$set": {"seq": 2**62}})
+    assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
+    store.outbox.entries.update_many({}, {"$set": {"ready": True}})
+    assert [c.id for c in store.unpublished() if c.stream_id == "s1"] == [
+        "s1:000000000000", "s1:000000000001"
+    ]  # fmt: skip
+
+
+def test_a_batch_cut_by_the_limit_keeps_each_stream_in_order(store):
+    store.append(commit("s1", 0))
+    store.append(commit("s1", 1))
+    store.outbox.entries.update_one({"commit": "s1:000000000001"}, {"$set": {"seq": 0}})
+    assert [c.id for c in store.unpublished(limit=1)] == ["s1:000000000000"]
+
+
+def test_commits_from_before_the_outbox_are_adopted_once(store):
+    store.append(commit("s1", 0))
+    store.mark_published([c.id for c in store.unpublished()])
+    legacy = commit("s2", 0)  # stored the old way: a commit marked unpublished, no entry
+    store._commits.insert_one({"_id": legacy.id, "stream": "s2", "tenant": "acme",
+                               "subject": "subject-s2", "start": 0, "end": 1,
+                               "events": list(legacy.events), "private": [], "seq": 5,
+                               "recorded_at": datetime.now(UTC), "published": False})  # fmt: skip
+    assert store.adopt_legacy() == 1
+    assert store.adopt_legacy() == 0
+    assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
