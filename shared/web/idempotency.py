@@ -3,9 +3,11 @@ connection) with the same key gets the first answer again instead of a second ch
 
 Scope: the caller (tenant and subject of its bearer token) and the key; the request is
 fingerprinted (method, path with query, body), so the same key with another request is a
-422. A second request while the first still runs gets 409 with Retry-After. Only a 2xx is
-kept: any other answer changed nothing, so a retry runs the request again. A replay
-carries `Idempotent-Replayed: true`. Requests without the header, and requests without a
+422. A second request while the first still runs gets 409 with Retry-After. A 2xx is kept
+and replayed (`Idempotent-Replayed: true`). A 4xx changed nothing, and neither did a 5xx
+that came before any write started: the key is freed and a retry runs again. A 5xx after a
+write started may have changed something: the key's retries get 409 (outcome unknown)
+rather than a second run. Requests without the header, and requests without a
 valid bearer token (the route answers those), are untouched.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +25,9 @@ from flask import Response, current_app, g, request
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import BadRequest
 
+from shared.eventstore.repository import WRITES_STARTED
 from shared.web import auth
-from shared.web.idempotency_store import IdempotencyStore
+from shared.web.idempotency_store import PENDING, UNKNOWN, IdempotencyStore
 from shared.web.problems import problem
 
 log = logging.getLogger(__name__)
@@ -52,14 +56,20 @@ def begin() -> Response | None:
         return None
     record_id = _digest(caller.tenant, caller.subject, key)
     fingerprint = _digest(request.method, request.full_path, request.get_data(as_text=True))
-    existing = _store().claim(record_id, fingerprint, datetime.now(UTC))
+    owner = uuid.uuid4().hex
+    existing = _store().claim(record_id, fingerprint, datetime.now(UTC), owner)
     if existing is None:
-        g.idempotency_record = record_id
+        g.idempotency_record = (record_id, owner)
+        WRITES_STARTED.set(0)
         return None
     if existing["fingerprint"] != fingerprint:
         return problem(422, "idempotency-key-reused", "Idempotency-Key reused",
                        f"This {HEADER} was used for another request; use a new key.")  # fmt: skip
-    if existing["state"] == "pending":
+    if existing["state"] == UNKNOWN:
+        return problem(409, "idempotency-outcome-unknown", "Outcome unknown",
+                       f"A request with this {HEADER} failed after it may have changed "
+                       "something; check the resource, then retry with a new key.")  # fmt: skip
+    if existing["state"] == PENDING:
         return problem(409, "idempotency-key-in-use", "Request in progress",
                        f"A request with this {HEADER} is still running; retry shortly.",
                        headers={"Retry-After": "1"})  # fmt: skip
@@ -71,15 +81,19 @@ def begin() -> Response | None:
 
 def finish(response: Response) -> Response:
     """after_request: keep a 2xx for the key; free it after anything else."""
-    record_id = g.pop("idempotency_record", None)
-    if record_id is None:
+    claimed = g.pop("idempotency_record", None)
+    if claimed is None:
         return response
+    record_id, owner = claimed
     try:
-        if 200 <= response.status_code < 300 and not response.is_streamed:
+        status = response.status_code
+        if 200 <= status < 300 and not response.is_streamed:
             headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-            _store().complete(record_id, response.status_code, response.get_data(), headers)
+            _store().complete(record_id, owner, status, response.get_data(), headers)
+        elif status >= 500 and WRITES_STARTED.get():
+            _store().unknown(record_id, owner)
         else:
-            _store().release(record_id)
+            _store().release(record_id, owner)
     except PyMongoError:
         # The request's own outcome stands; the key stays pending, so a retry gets 409
         # until the claim expires (PENDING_FOR) and then runs again.
@@ -88,10 +102,15 @@ def finish(response: Response) -> Response:
 
 
 def abandon(_: BaseException | None) -> None:
-    """teardown_request: a claim the response never settled (an error escaped) is freed."""
-    record_id = g.pop("idempotency_record", None)
-    if record_id is not None:
-        _store().release(record_id)
+    """teardown_request: a claim the response never settled (an error escaped) is freed,
+    unless a write had started."""
+    claimed = g.pop("idempotency_record", None)
+    if claimed is not None:
+        record_id, owner = claimed
+        if WRITES_STARTED.get():
+            _store().unknown(record_id, owner)
+        else:
+            _store().release(record_id, owner)
 
 
 def _digest(*parts: str) -> str:

@@ -77,8 +77,8 @@ def _domain_error(exc: DomainError) -> Response:
 
 
 def _unavailable(exc: ConnectionFailure) -> Response:
-    """The database cannot be reached: the client may retry (with the same Idempotency-Key,
-    a write that did get through is not repeated)."""
+    """The database cannot be reached: the client may retry. With the same Idempotency-Key
+    the retry runs again only if no write had started; else it gets 409 (outcome unknown)."""
     log.warning("database unavailable", extra={"error": str(exc)[:200]})
     return problem(503, "service-unavailable", "Service Unavailable",
                    "The service's database cannot be reached right now; retry shortly.",

@@ -135,7 +135,7 @@ def test_the_openapi_document_names_the_header_on_writes_only(client):
 class Unreachable(MemoryIdempotencyStore):
     """The database went away between the command's write and keeping its answer."""
 
-    def complete(self, record_id: str, status: int, body: bytes, headers: dict[str, str]) -> None:
+    def complete(self, record_id, owner, status, body, headers) -> None:
         raise AutoReconnect("connection closed")
 
 
@@ -153,8 +153,8 @@ def test_an_answer_that_cannot_be_kept_still_reaches_the_client(store):
 def test_the_housekeeping_loop_purges_and_stops(store):
     keys = MemoryIdempotencyStore()
     old = datetime.now(UTC) - timedelta(days=2)
-    keys.claim("old", "f", old)
-    keys.complete("old", 201, b"{}", {})
+    keys.claim("old", "f", old, "o1")
+    keys.complete("old", "o1", 201, b"{}", {})
     stop = threading.Event()
     loop = housekeeping_loop(Resources(CONFIG, event_store=store, idempotency=keys), 0.01)
     thread = threading.Thread(target=loop, args=(stop,))
@@ -165,3 +165,52 @@ def test_the_housekeeping_loop_purges_and_stops(store):
     stop.set()
     thread.join(timeout=5)
     assert keys._records == {} and not thread.is_alive()
+
+
+class Flaky(MemoryEventStore):
+    """The database fails `failures` times on reads or on appends, then recovers."""
+
+    def __init__(self, on: str, failures: int = 1) -> None:
+        super().__init__()
+        self.on, self.failures = on, failures
+
+    def _fail(self, where: str) -> None:
+        if self.on == where and self.failures:
+            self.failures -= 1
+            raise AutoReconnect("connection reset")
+
+    def load(self, stream_id):
+        self._fail("load")
+        return super().load(stream_id)
+
+    def append(self, commit) -> None:
+        self._fail("append")
+        super().append(commit)
+
+
+def flaky_client(store: MemoryEventStore) -> Any:
+    resources = Resources(CONFIG, event_store=store, idempotency=MemoryIdempotencyStore())
+    return create_app(CONFIG, resources).test_client()
+
+
+def test_a_5xx_before_any_write_frees_the_key_for_the_retry():
+    store = Flaky("load", failures=0)
+    client = flaky_client(store)
+    engagement = client.post("/engagements", json=ENGAGEMENT, headers=COACH).get_json()["id"]
+    store.failures = 1
+    body = {"name": "Pat", "contact": "pat@example.org", "relationship": "peer"}
+    url = f"/engagements/{engagement}/stakeholders"
+    assert_problem(client.post(url, json=body, headers=keyed("add-1")), 503, "service-unavailable")
+    retry = client.post(url, json=body, headers=keyed("add-1"))
+    assert retry.status_code == 201, retry.get_json()
+
+
+def test_a_5xx_after_a_write_started_refuses_the_retry_instead_of_running_it_twice():
+    store = Flaky("append")
+    client = flaky_client(store)
+    first = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert_problem(first, 503, "service-unavailable")
+    retry = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-1"))
+    assert_problem(retry, 409, "idempotency-outcome-unknown")
+    fresh = client.post("/engagements", json=ENGAGEMENT, headers=keyed("open-2"))
+    assert fresh.status_code == 201 and opened(store) == 1
