@@ -34,6 +34,7 @@ class Doorbell:
 
     def __init__(self, address: tuple[str, int] | None) -> None:
         self._address = address
+        self._resolved: tuple[str, int] | None = None  # a host name is looked up once
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
 
@@ -42,13 +43,21 @@ class Doorbell:
         if self._address is None:
             return
         try:
+            target = self._resolved or self._resolve(self._address)
             with self._lock:
                 if self._socket is None:
                     self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                     self._socket.setblocking(False)
-                self._socket.sendto(RING, self._address)
+                self._socket.sendto(RING, target)
         except OSError as exc:  # the relay polls anyway
             log.debug("doorbell ring failed: %s", exc)
+
+    def _resolve(self, address: tuple[str, int]) -> tuple[str, int]:
+        """The IPv4 address to ring (a failed lookup is tried again at the next ring)."""
+        found = socket.getaddrinfo(address[0], address[1], socket.AF_INET, socket.SOCK_DGRAM)
+        host, port = found[0][4][:2]
+        self._resolved = (str(host), int(port))
+        return self._resolved
 
     def close(self) -> None:
         """Release the socket."""

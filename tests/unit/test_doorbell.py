@@ -1,5 +1,6 @@
 """The relay's doorbell: UDP on the loopback interface, no broker or database."""
 
+import socket
 import time
 
 import pytest
@@ -70,3 +71,20 @@ def test_a_bad_address_is_a_clear_error(raw):
 def test_a_relay_whose_doorbell_address_is_taken_polls_instead(listener, caplog):
     assert _listen(listener.address) is None  # already bound by the fixture's listener
     assert "polling only" in caplog.text
+
+
+def test_a_host_name_is_looked_up_once(listener, monkeypatch):
+    lookups = []
+    real = socket.getaddrinfo
+
+    def counting(*args, **kwargs):
+        lookups.append(args[0])
+        return real("127.0.0.1", *args[1:], **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting)
+    bell = Doorbell(("relay-worker", listener.address[1]))
+    for _ in range(3):
+        bell.ring()
+    assert lookups == ["relay-worker"]
+    assert listener.wait(1.0) is True
+    bell.close()
