@@ -41,6 +41,7 @@ from bench.common import (
 )
 from services.reporting.projections.read_models import ReadModels
 from shared.eventstore.mongo_event_store import COLLECTION, MongoEventStore
+from shared.eventstore.port import commit_id
 from shared.messaging.kafka_publisher import decode
 
 ENGAGEMENT = {"executive": {"id": "exec-1", "name": "Alex Executive"},
@@ -100,7 +101,7 @@ class Pipeline:
         if response.status_code != 201:
             return sample
         version = int(response.json()["version"])
-        sample.commit_id = f"engagement-{engagement}:{version - 1:012d}"
+        sample.commit_id = commit_id(f"engagement-{engagement}", version - 1)
         commit = self.commits.find_one({"_id": sample.commit_id}, {"events.id": 1})
         if commit is not None:
             sample.event_id = commit["events"][0]["id"]

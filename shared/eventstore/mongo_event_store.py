@@ -24,7 +24,13 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.eventstore.mongo_outbox import ABANDON_AFTER, MongoOutbox, commit_of
-from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore, with_private
+from shared.eventstore.port import (
+    Commit,
+    ConcurrencyConflict,
+    EventStore,
+    commit_id,
+    with_private,
+)
 from shared.eventstore.stream_cache import StreamCache, end_of
 
 COLLECTION = "commits"
@@ -97,7 +103,7 @@ class MongoEventStore(EventStore):
         if commits is None:
             cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)
             commits = list(cursor)
-        while newer := self._commits.find_one({"_id": _commit_id(stream_id, end_of(commits))}):
+        while newer := self._commits.find_one({"_id": commit_id(stream_id, end_of(commits))}):
             commits.append(newer)
         self._cache.put(stream_id, commits)
         return commits
@@ -144,7 +150,3 @@ def _document(commit: Commit) -> dict[str, Any]:
         # nanoseconds: orders commits finer than BSON dates (milliseconds) can
         "seq": time.time_ns(),
     }
-
-
-def _commit_id(stream_id: str, start: int) -> str:
-    return Commit(stream_id, "", "", start, ()).id

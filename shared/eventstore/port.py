@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.domain.errors import ConcurrencyConflict
 
-__all__ = ["Commit", "ConcurrencyConflict", "EventStore"]
+__all__ = ["Commit", "ConcurrencyConflict", "EventStore", "commit_id"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,12 @@ class Commit:
     @property
     def id(self) -> str:
         """Stable identity: the stream and its start version."""
-        return self.commit_id or f"{self.stream_id}:{self.start:012d}"
+        return self.commit_id or commit_id(self.stream_id, self.start)
+
+
+def commit_id(stream_id: str, start: int) -> str:
+    """The id of a stream's commit that starts at a version (unique per stream and start)."""
+    return f"{stream_id}:{start:012d}"
 
 
 def with_private(commit: Commit) -> list[dict[str, Any]]:

@@ -21,13 +21,19 @@ def current_principal() -> Principal:
 
 
 def _authenticate() -> Principal:
+    """The request's verified caller; verified once per request (a before_request hook
+    may already have asked)."""
+    verified: Principal | None = g.get("verified_principal")
+    if verified is not None:
+        return verified
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("A bearer token is required.")
     verifier: TokenVerifier = current_app.extensions[EXTENSION]
     try:
-        return verifier.verify(token.strip())
+        g.verified_principal = verifier.verify(token.strip())
+        return cast(Principal, g.verified_principal)
     except InvalidToken as exc:
         raise _unauthorized(f"The bearer token is not valid: {exc}.") from exc
 
