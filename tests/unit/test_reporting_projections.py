@@ -1,13 +1,11 @@
 """Reporting projections as pure functions: given events, the expected documents."""
 
+from services.reporting.api.kpis import version_as_of
 from services.reporting.domain.audit import audit_record
-from services.reporting.domain.kpi_views import (
-    apply_kpi_event,
-    as_of,
-    history_row,
-    measurement_as_of,
-    with_validity,
-)
+from services.reporting.domain.kpi_versions import history
+from services.reporting.domain.kpi_views import measurement_as_of
+from services.reporting.projections.kpis import KpiProjection
+from tests.unit.memory_collection import MemoryCollection
 
 DEFINITION = {
     "name": "NRR", "description": "", "kind": "performance", "capability": None, "unit": "%",
@@ -42,16 +40,27 @@ MEASURED = event(
 )  # fmt: skip
 
 
-def project(*events):
-    doc, rows = None, []
+def projected(*events):
+    """The read models after the events, through the live projection over collections in
+    memory."""
+    models = {name: MemoryCollection() for name in ("kpis", "kpi_history", "kpi_versions",
+                                                   "reviews")}  # fmt: skip
+    projection = KpiProjection(models)
     for envelope in events:
-        if envelope["type"].endswith("ReviewHeld.v1"):
-            continue
-        doc = apply_kpi_event(doc, envelope)
-        row = history_row(doc, envelope, {"r1": "2026-03-01"})
-        if row and row["_id"] not in {r["_id"] for r in rows}:
-            rows.append(row)
-    return doc, rows
+        projection.handle(envelope)
+    return models
+
+
+def project(*events):
+    """The KPI's current document and its history rows (stream order) after the events."""
+    models = projected(*events)
+    rows = sorted(models["kpi_history"].find({"kpi_id": "k1"}), key=lambda r: r["seq"])
+    return models["kpis"].find_one({"_id": "k1"}), rows
+
+
+def as_of(models, instant, known_at):
+    """The KPI's version at `instant` as known at `known_at`, as the as-of query reads it."""
+    return version_as_of(models, models["kpis"].find_one({"_id": "k1"}), instant, known_at)
 
 
 def test_the_current_kpi_follows_its_events():
@@ -78,19 +87,19 @@ def test_history_rows_take_effect_at_alignment_and_at_the_review():
 
 
 def test_as_of_distinguishes_what_was_in_force_from_what_was_known():
-    _, rows = project(PROPOSED, ALIGNED, REVIEW, REVISED)
-    in_march_known_now = as_of(rows, "2026-03-02T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
-    in_march_known_then = as_of(rows, "2026-03-02T00:00:00.000Z", "2026-03-03T00:00:00.000Z")
-    in_february = as_of(rows, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    models = projected(PROPOSED, ALIGNED, REVIEW, REVISED)
+    in_march_known_now = as_of(models, "2026-03-02T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    in_march_known_then = as_of(models, "2026-03-02T00:00:00.000Z", "2026-03-03T00:00:00.000Z")
+    in_february = as_of(models, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
     assert in_march_known_now["definition"]["target"] == 95
     assert in_march_known_then["definition"]["target"] == 96
     assert in_february["definition"]["target"] == 96
-    assert as_of(rows, "2026-01-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z") is None
+    assert as_of(models, "2026-01-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z") is None
 
 
 def test_validity_intervals_follow_effective_order():
     _, rows = project(PROPOSED, ALIGNED, REVIEW, REVISED)
-    versions = with_validity(rows)
+    versions = history(rows)
     assert [v["valid_to"] for v in versions] == [
         "2026-01-10T00:00:00.000Z", "2026-03-01T00:00:00.000Z", None
     ]  # fmt: skip
@@ -99,10 +108,10 @@ def test_validity_intervals_follow_effective_order():
 
 def test_a_back_dated_alignment_supersedes_the_later_recorded_proposal():
     late_alignment = ALIGNED | {"data": ALIGNED["data"] | {"baseline_on": "2025-12-01"}}
-    _, rows = project(PROPOSED, late_alignment)
-    versions = with_validity(rows)
+    models = projected(PROPOSED, late_alignment)
+    versions = history(models["kpi_history"].find({"kpi_id": "k1"}))
     assert versions[0]["superseded"] and not versions[1]["superseded"]
-    in_force = as_of(rows, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
+    in_force = as_of(models, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
     assert in_force["state"] == "aligned"
 
 

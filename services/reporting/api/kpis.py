@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
 from services.reporting.api.access import models, visible_engagement
-from services.reporting.domain import version_pages
-from services.reporting.domain.kpi_views import as_of, measurement_as_of, with_validity
+from services.reporting.domain import kpi_versions, version_pages
+from services.reporting.domain.kpi_views import measurement_as_of
 from services.reporting.projections.read_models import ReadModels
 from shared.domain.errors import NotFound
 from shared.web.auth import BEARER, current_principal, requires
@@ -31,8 +31,14 @@ class AsOfArgs(Schema):
 
 def kpi_view(doc: dict[str, Any]) -> dict[str, Any]:
     """A KPI's current state (its measurements included)."""
-    internal = ("_id", "tenant", version_pages.DIRECTORY)
+    internal = ("_id", "tenant", version_pages.DIRECTORY, "last_effective", "last_recorded")
     return {"kpi_id": doc["_id"], **{k: v for k, v in doc.items() if k not in internal}}
+
+
+def history_view(version: dict[str, Any]) -> dict[str, Any]:
+    """One change of a KPI's history as the route shows it."""
+    shown = {k: v for k, v in version.items() if k not in ("_id", "delta", "effective_from")}
+    return {"event_id": version["_id"], **shown}
 
 
 def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: str) -> dict:
@@ -48,7 +54,7 @@ def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: st
 
 def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
     """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI the page of
-    versions its directory points to, read by _id (rarely a second: version_pages)."""
+    versions its directory points to, read by _id (rarely more: version_pages)."""
     read = models()
     views = []
     for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
@@ -60,26 +66,14 @@ def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_a
 
 
 def version_as_of(read: ReadModels, kpi: dict[str, Any], instant: str, known_at: str) -> Any:
-    """The KPI's version in force at `instant` as known at `known_at`, from its pages."""
-    if version_pages.DIRECTORY not in kpi:  # projected before pages existed: until a rebuild
-        return _version_from_history(read, kpi, instant, known_at)
-    directory = kpi[version_pages.DIRECTORY]
-    for page in version_pages.pages_to_read(directory, instant, known_at):
-        stored = read["kpi_versions"].find_one({"_id": version_pages.page_id(kpi["_id"], page)})
-        found = as_of(stored["versions"], instant, known_at) if stored else None
-        if found is not None:
-            return dict(found)
-    return None
+    """The KPI's row answering as of `instant`, known at `known_at`, from its pages."""
 
+    def page(number: int) -> list[dict[str, Any]]:
+        stored = read["kpi_versions"].find_one({"_id": version_pages.page_id(kpi["_id"], number)})
+        return stored["versions"] if stored else []
 
-def _version_from_history(
-    read: ReadModels, kpi: dict[str, Any], instant: str, known_at: str
-) -> Any:
-    return read["kpi_history"].find_one(
-        {"tenant": kpi["tenant"], "engagement_id": kpi["engagement_id"], "kpi_id": kpi["_id"],
-         "effective_from": {"$lte": instant}, "recorded_at": {"$lte": known_at}},
-        {"_id": 0}, sort=[("seq", -1)],
-    )  # fmt: skip
+    found = version_pages.find_row(kpi.get(version_pages.DIRECTORY, []), page, instant, known_at)
+    return dict(found) if found is not None else None
 
 
 @blp.route("/engagements/<string:engagement_id>/kpis")
@@ -115,7 +109,7 @@ class KpiHistory(MethodView):
              "kpi_id": kpi_id}, {"tenant": 0}))  # fmt: skip
         if not rows:
             raise NotFound(f"KPI {kpi_id} not found")
-        versions = [{"event_id": r.pop("_id"), **r} for r in with_validity(rows)]
+        versions = [history_view(version) for version in kpi_versions.history(rows)]
         return {"engagement_id": engagement_id, "kpi_id": kpi_id, "versions": versions}
 
 

@@ -1,13 +1,13 @@
 """KPI versions in pages, for as-of queries that read one document by `_id`.
 
-Each KPI's history rows (see kpi_views) are also kept in pages of PAGE_SIZE consecutive
-versions (stream order), and the KPI's current-state document carries a directory of its
-pages: per page the earliest recorded time and the earliest effective time in it. "What
-was this KPI at T, as known at K" is the newest version effective by T and recorded by K,
-so it lies in the newest page holding any version that is both; the directory rules out
-every page that cannot (all its versions recorded after K, or all effective after T), and
-the query reads the remaining pages newest first, usually one. With recorded times that
-grow with the stream, at most two.
+Each KPI's stored rows (its changes with their snapshots and restatements: kpi_versions) are
+kept in pages of PAGE_SIZE rows in stream order, and the KPI's current-state document carries
+a directory of its pages: per page its earliest recorded time and its earliest and latest
+effective times. "What was this KPI at T, as known at K" is the snapshot of the row with the
+greatest (effective time, stream order) among those effective by T and recorded by K; the
+directory rules out every page that cannot hold one (all its rows recorded after K, or all
+effective after T) and orders the rest by the latest effective time (up to T) they can offer,
+so the query stops as soon as no page left can beat the best row found: usually after one.
 
 Why pages: on FerretDB 1.24 (SQLite) a range query with a sort decodes every row of the
 collection, whatever its indexes; a lookup by `_id` is answered inside SQLite. On MongoDB
@@ -17,8 +17,10 @@ both are index lookups.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from services.reporting.domain.kpi_versions import latest_row
 
 PAGE_SIZE = 64
 DIRECTORY = "version_pages"
@@ -29,24 +31,30 @@ def page_id(kpi_id: str, page: int) -> str:
     return f"{kpi_id}:{page:06d}"
 
 
-def add_version(
-    directory: Sequence[Mapping[str, Any]], row: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], int | None]:
-    """The directory with the row's version counted in, and the page it goes to; (the same
-    directory, None) for a version already counted (a redelivered event)."""
+def add_rows(
+    directory: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, Mapping[str, Any]]]]:
+    """The directory with one change's rows (its own and its restatements, one stream
+    version) counted in, and the page each row goes to; (the same directory, []) for a
+    change already counted (a redelivered event)."""
     pages = [dict(entry) for entry in directory]
-    if pages and row["seq"] <= pages[-1]["last_seq"]:
-        return pages, None
-    if not pages or pages[-1]["count"] >= PAGE_SIZE:
-        pages.append({"page": len(pages), "count": 0, "last_seq": 0,
-                      "min_recorded": row["recorded_at"],
-                      "min_effective": row["effective_from"]})  # fmt: skip
-    entry = pages[-1]
-    entry["count"] += 1
-    entry["last_seq"] = row["seq"]
-    entry["min_recorded"] = min(entry["min_recorded"], row["recorded_at"])
-    entry["min_effective"] = min(entry["min_effective"], row["effective_from"])
-    return pages, entry["page"]
+    if not rows or (pages and rows[0]["seq"] <= pages[-1]["last_seq"]):
+        return pages, []
+    placed = []
+    for row in rows:
+        if not pages or pages[-1]["count"] >= PAGE_SIZE:
+            pages.append({"page": len(pages), "count": 0, "last_seq": 0,
+                          "min_recorded": row["recorded_at"],
+                          "min_effective": row["effective_from"],
+                          "max_effective": row["effective_from"]})  # fmt: skip
+        entry = pages[-1]
+        entry["count"] += 1
+        entry["last_seq"] = row["seq"]
+        entry["min_recorded"] = min(entry["min_recorded"], row["recorded_at"])
+        entry["min_effective"] = min(entry["min_effective"], row["effective_from"])
+        entry["max_effective"] = max(entry["max_effective"], row["effective_from"])
+        placed.append((entry["page"], row))
+    return pages, placed
 
 
 def with_row(stored: Mapping[str, Any] | None, row: Mapping[str, Any], **fields: Any) -> dict:
@@ -58,11 +66,38 @@ def with_row(stored: Mapping[str, Any] | None, row: Mapping[str, Any], **fields:
     return document
 
 
+def find_row(
+    directory: Sequence[Mapping[str, Any]],
+    read_page: Callable[[int], Sequence[Mapping[str, Any]]],
+    instant: str,
+    known_at: str,
+) -> Mapping[str, Any] | None:
+    """The row answering as of `instant`, known at `known_at` (kpi_versions.latest_row over
+    every page), reading only pages that may hold a better row than the best one found."""
+    best: Mapping[str, Any] | None = None
+    for entry in pages_to_read(directory, instant, known_at):
+        if best is not None and _reach(entry, instant) < best["effective_from"]:
+            break
+        found = latest_row(read_page(entry["page"]), instant, known_at)
+        if found is not None and (best is None or _order(found) > _order(best)):
+            best = found
+    return best
+
+
 def pages_to_read(directory: Sequence[Mapping[str, Any]], instant: str, known_at: str) -> list:
-    """Pages that may hold the version in force at `instant` as known at `known_at`, newest
-    first: the first of them holding any such version holds the answer."""
-    return [
-        entry["page"]
-        for entry in reversed(directory)
+    """Directory entries of the pages that may hold a row effective by `instant` and recorded
+    by `known_at`, the latest effective time they can offer first."""
+    candidates = [
+        entry
+        for entry in directory
         if entry["min_recorded"] <= known_at and entry["min_effective"] <= instant
     ]
+    return sorted(candidates, key=lambda e: (_reach(e, instant), e["page"]), reverse=True)
+
+
+def _reach(entry: Mapping[str, Any], instant: str) -> str:
+    return min(str(entry.get("max_effective", instant)), instant)
+
+
+def _order(row: Mapping[str, Any]) -> tuple[str, int]:
+    return row["effective_from"], row["seq"]

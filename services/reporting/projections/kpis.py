@@ -1,5 +1,6 @@
-"""KPI read models: current state per KPI, bitemporal history rows (also kept in pages for
-as-of queries: domain/version_pages.py), and reviews."""
+"""KPI read models: current state per KPI, one bitemporal row per change (kpi_history, for
+the history route) and the same rows with their restatements in pages (kpi_versions, for
+as-of queries: domain/kpi_versions.py, domain/version_pages.py), and reviews."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.reporting.domain import version_pages
-from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event, history_row
+from services.reporting.domain import kpi_versions, version_pages
+from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
@@ -16,7 +17,7 @@ from shared.projections.writes import insert_once
 
 class KpiProjection:
     """kpis (one document per KPI, with its directory of version pages), kpi_history (one
-    row per version), kpi_versions (the same rows in pages), reviews."""
+    row per change), kpi_versions (the rows and their restatements in pages), reviews."""
 
     def __init__(self, models: ReadModels) -> None:
         self._current = models["kpis"]
@@ -27,7 +28,6 @@ class KpiProjection:
     def setup(self) -> None:
         """Indexes backing the queries: per engagement, and as-of per KPI."""
         self._current.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
-        # as-of: the newest version (stream order) effective and recorded by the instants
         self._history.create_index(
             [("tenant", ASCENDING), ("engagement_id", ASCENDING), ("kpi_id", ASCENDING),
              ("seq", DESCENDING)],
@@ -48,34 +48,54 @@ class KpiProjection:
             return
         current = self._current.find_one({"_id": data["kpi_id"]})
         updated = apply_kpi_event(current, envelope)
-        row = history_row(updated, envelope, self._review_dates(data))
+        if updated is current:
+            return  # a redelivery of a version already counted
+        previous = current or {}
+        row = kpi_versions.change_row(envelope, self._review_dates(data),
+                                      previous.get("last_recorded", ""))  # fmt: skip
         if row is not None:
-            insert_once(self._history, row)
-            if updated is not current and _paged(current):
-                self._page_in(updated, row)
-        if updated is not current:  # last: a redelivery finds the version not yet counted
-            self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)
+            self._version_in(updated, previous, row)
+        self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)  # last
 
-    def _page_in(self, kpi: dict[str, Any], row: dict[str, Any]) -> None:
-        """Store the row in its page (once) and count it in the KPI's directory."""
-        directory, page = version_pages.add_version(kpi.get(version_pages.DIRECTORY, []), row)
-        if page is None:
-            return
-        _id = version_pages.page_id(kpi["_id"], page)
-        stored = self._pages.find_one({"_id": _id})
-        document = version_pages.with_row(stored, row, _id=_id, tenant=row["tenant"],
-                                          engagement_id=row["engagement_id"],
-                                          kpi_id=row["kpi_id"], page=page)  # fmt: skip
-        self._pages.replace_one({"_id": _id}, document, upsert=True)
+    def _version_in(self, kpi: dict[str, Any], previous: dict[str, Any], row: dict) -> None:
+        """Store the change's row in the history and its rows in their pages (once), count them
+        in the KPI's directory and set the KPI's definition and state as known now."""
+        directory = previous.get(version_pages.DIRECTORY, [])
+        forward = row["effective_from"] >= previous.get("last_effective", "")
+        known = None if forward else self._stored_rows(previous)
+        rows = kpi_versions.record(row, kpi_versions.snapshot(previous) if previous else None,
+                                   known)  # fmt: skip
+        insert_once(self._history, rows[0])
+        directory, placed = version_pages.add_rows(directory, rows)
+        for page in sorted({page for page, _row in placed}):
+            self._store_page(kpi["_id"], page, [r for p, r in placed if p == page], row)
+        latest = rows[0] if forward else kpi_versions.latest_state([*(known or []), row])
+        kpi.update(kpi_versions.snapshot(latest or rows[0]))
         kpi[version_pages.DIRECTORY] = directory
+        kpi["last_effective"] = max(row["effective_from"], previous.get("last_effective", ""))
+        kpi["last_recorded"] = row["recorded_at"]
+
+    def _store_page(self, kpi_id: str, page: int, rows: list, change: dict[str, Any]) -> None:
+        _id = version_pages.page_id(kpi_id, page)
+        document: dict[str, Any] | None = self._pages.find_one({"_id": _id})
+        for row in rows:
+            document = version_pages.with_row(document, row, _id=_id, tenant=change["tenant"],
+                                              engagement_id=change["engagement_id"],
+                                              kpi_id=kpi_id, page=page)  # fmt: skip
+        if document is not None:
+            self._pages.replace_one({"_id": _id}, document, upsert=True)
+
+    def _stored_rows(self, kpi: dict[str, Any]) -> list[dict[str, Any]]:
+        """The KPI's rows counted in its directory (a crashed attempt's extra rows left out)."""
+        directory = kpi.get(version_pages.DIRECTORY, [])
+        last_seq = directory[-1]["last_seq"] if directory else 0
+        rows = []
+        for entry in directory:
+            page = self._pages.find_one({"_id": version_pages.page_id(kpi["_id"], entry["page"])})
+            rows += [r for r in (page or {}).get("versions", []) if r["seq"] <= last_seq]
+        return rows
 
     def _review_dates(self, data: dict[str, Any]) -> dict[str, str]:
         review_id = data.get("review_id")
         review = self._reviews.find_one({"_id": review_id}) if review_id else None
         return {review_id: review["held_on"]} if review and review_id else {}
-
-
-def _paged(current: dict[str, Any] | None) -> bool:
-    """Whether the KPI's versions are paged: a KPI projected before pages existed is not
-    (until a rebuild), and its as-of answers come from kpi_history instead."""
-    return current is None or version_pages.DIRECTORY in current
