@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.assessment import access
 from services.assessment.domain.engagement import Engagement, OpenEngagement
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
-
-TENANT_READERS = ("admin", "hr", "auditor")
 
 
 def engagements(store: EventStore) -> Repository[Engagement]:
@@ -19,18 +17,25 @@ def engagements(store: EventStore) -> Repository[Engagement]:
     return Repository(store, Engagement)
 
 
-def open_engagement(store: EventStore, command: OpenEngagement, ctx: EventContext) -> Engagement:
-    """Open a new engagement and store EngagementOpened."""
+def open_engagement(
+    store: EventStore, caller: Principal, command: OpenEngagement, ctx: EventContext
+) -> Engagement:
+    """Open a new engagement (an admin, or its coach) and store EngagementOpened."""
+    access.require_opener(caller, command.coach.id)
     engagement = Engagement.open(command)
     engagements(store).save(engagement, ctx, expected_version=0)
     return engagement
 
 
+def engagement_in_tenant(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:
+    """The engagement if the caller's tenant has it (404 otherwise, whoever asks)."""
+    return engagements(store).get(caller.tenant, Engagement.stream_for(engagement_id))
+
+
 def engagement_for(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:
     """The engagement as the caller may see it: tenant readers, or its participants."""
-    engagement = engagements(store).get(caller.tenant, Engagement.stream_for(engagement_id))
-    if not caller.has_any(*TENANT_READERS) and caller.subject not in engagement.participant_ids():
-        raise Forbidden("only the engagement's participants may see it")
+    engagement = engagement_in_tenant(store, caller, engagement_id)
+    access.require(access.READ, caller, engagement)
     return engagement
 
 
@@ -49,7 +54,6 @@ def change_engagement(
 
 def engagement_to_change(store: EventStore, caller: Principal, engagement_id: str) -> Engagement:
     """The engagement, if the caller is its coach or an admin of its tenant."""
-    engagement = engagement_for(store, caller, engagement_id)
-    if not caller.has_any("admin") and caller.subject != engagement.coach.id:
-        raise Forbidden("only the engagement's coach or an admin may change it")
+    engagement = engagement_in_tenant(store, caller, engagement_id)
+    access.require(access.ADMINISTER, caller, engagement)
     return engagement

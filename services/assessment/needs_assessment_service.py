@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from services.assessment import application
+from services.assessment import access, application
 from services.assessment.domain.engagement import Engagement
 from services.assessment.domain.needs_assessment import (
     DevelopmentArea,
@@ -15,7 +15,6 @@ from services.assessment.domain.needs_assessment import (
     RecordProfile,
 )
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
@@ -40,18 +39,14 @@ def read(
     store: EventStore, caller: Principal, engagement_id: str
 ) -> tuple[Engagement, NeedsAssessment]:
     """The engagement and its needs assessment, for an admin or one of its participants."""
-    engagement = application.engagement_for(store, caller, engagement_id)
-    if not caller.has_any("admin") and caller.subject not in engagement.participant_ids():
-        raise Forbidden("only the engagement's participants or an admin may see its assessment")
+    engagement = application.engagement_in_tenant(store, caller, engagement_id)
+    access.require(access.READ_NEEDS_ASSESSMENT, caller, engagement)
     return engagement, load(store, caller.tenant, engagement_id)
 
 
 def sees_profiles(caller: Principal, engagement: Engagement) -> bool:
     """Profiles are for an admin, the coach and the executive; the manager sees the rest."""
-    return caller.has_any("admin") or caller.subject in (
-        engagement.coach.id,
-        engagement.executive.id,
-    )
+    return access.may(access.SEE_PROFILES, caller, engagement)
 
 
 def change(
@@ -64,11 +59,17 @@ def change(
 ) -> NeedsAssessment:
     """Let the coach (or an admin) of an open engagement act on its needs assessment.
 
-    `if_match` is the needs-assessment version the caller last saw (412 when it moved on).
+    `if_match` is the needs-assessment version the caller last saw: 412 when it moved on,
+    before the engagement's state is checked (409 when it is closed).
     """
-    application.engagement_to_change(store, caller, engagement_id).require_open()
+    engagement = application.engagement_to_change(store, caller, engagement_id)
     assessment = load(store, caller.tenant, engagement_id)
-    return needs_assessments(store).update(assessment, act, ctx, if_match)
+
+    def act_while_open(needs: NeedsAssessment) -> None:
+        engagement.require_open()
+        act(needs)
+
+    return needs_assessments(store).update(assessment, act_while_open, ctx, if_match)
 
 
 def record_profile(

@@ -6,14 +6,14 @@ import hashlib
 import secrets
 from collections.abc import Callable, Mapping
 
-from services.assessment import application
+from services.assessment import access, application
 from services.assessment.domain.engagement import Engagement
 from services.assessment.domain.feedback import RaterGroup
 from services.assessment.domain.feedback_round import FeedbackRound, Invitation
 from services.assessment.domain.feedback_round_events import RoundSettings
 from shared.auth.tokens import Principal
 from shared.clock import today
-from shared.domain.errors import Forbidden, InvalidTransition, NotFound
+from shared.domain.errors import InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
@@ -110,15 +110,9 @@ def submit_feedback(
 def results_for(
     store: EventStore, caller: Principal, engagement_id: str, round_id: str
 ) -> FeedbackRound:
-    """A closed round for a caller allowed its results: coach, admin, the executive, and the
-    manager when the round allows it."""
+    """A closed round for a caller allowed its results (access.require_results)."""
     engagement, round_ = round_for(store, caller, engagement_id, round_id)
     if not round_.closed:
         raise InvalidTransition("results exist once the round is closed")
-    allowed = caller.has_any("admin") or caller.subject in (engagement.coach.id,
-                                                              engagement.executive.id)  # fmt: skip
-    if caller.subject == engagement.manager.id and round_.results_visible_to_manager:
-        allowed = True
-    if not allowed:
-        raise Forbidden("these results are not shared with you")
+    access.require_results(caller, engagement, round_.results_visible_to_manager)
     return round_

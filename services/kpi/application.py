@@ -1,4 +1,5 @@
-"""Use cases of the kpi service: who may act on an engagement's KPIs, then load, decide, save.
+"""Use cases of the kpi service: who may act on an engagement's KPIs (services/kpi/access.py),
+then load, decide, save.
 
 The kpi service knows engagements only from the assessment topic (its engagement
 directory): an engagement it has not heard of is a 404, a closed one a 409.
@@ -6,19 +7,23 @@ directory): an engagement it has not heard of is a 404, a closed one a 409.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from services.kpi.domain.kpi_plan import KpiPlan
+from services.kpi import access
+from services.kpi.domain.kpi_plan import KpiPlan, KpiState
+from shared.auth.access import Rule
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden, InvalidTransition, NotFound
+from shared.clock import today
+from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 from shared.projections.engagement_directory import EngagementDirectory
 
-TENANT_READERS = ("admin", "hr", "auditor")
 CLOSED_PHASES = ("completed", "cancelled")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,20 +38,27 @@ class EngagementRef:
     manager_name: str
     phase: str
 
-    def roles_of(self, caller: Principal) -> set[str]:
-        """The caller's roles in this engagement (admin counts everywhere in its tenant)."""
-        roles = {"admin"} if caller.has_any("admin") else set()
-        for role, person in (("executive", self.executive_id), ("coach", self.coach_id),
-                             ("manager", self.manager_id)):  # fmt: skip
-            if caller.subject == person:
-                roles.add(role)
-        return roles
+    def people(self) -> dict[str, str]:
+        """Each participant role's subject."""
+        return {"executive": self.executive_id, "coach": self.coach_id,
+                "manager": self.manager_id}  # fmt: skip
+
+    def while_open(self, act: Callable[[T], None]) -> Callable[[T], None]:
+        """`act`, refused (409) once the engagement is closed; run inside Repository.update,
+        so a stale If-Match is a 412 first."""
+
+        def act_while_open(aggregate: T) -> None:
+            if self.phase in CLOSED_PHASES:
+                raise InvalidTransition(f"the engagement is {self.phase}")
+            act(aggregate)
+
+        return act_while_open
 
 
 def engagement_for(
     directory: EngagementDirectory, caller: Principal, engagement_id: str
 ) -> EngagementRef:
-    """The engagement, if the caller's tenant has it and the caller may read it."""
+    """The engagement, if the caller's tenant has it (else 404) and the caller may read it."""
     doc = directory.find(caller.tenant, engagement_id)
     if doc is None:
         raise NotFound(f"engagement {engagement_id} is not known to the kpi service")
@@ -54,8 +66,7 @@ def engagement_for(
         engagement_id, doc["tenant"], doc["executive"]["id"], doc["coach"]["id"],
         doc["manager"]["id"], doc["manager"]["name"], doc["phase"],
     )  # fmt: skip
-    if not caller.has_any(*TENANT_READERS) and not ref.roles_of(caller):
-        raise Forbidden("only the engagement's participants, HR and auditors may read it")
+    access.require(access.READ, caller, ref)
     return ref
 
 
@@ -74,13 +85,50 @@ def plan_for(
 
 def change_plan(
     store: EventStore, directory: EngagementDirectory, caller: Principal, engagement_id: str,
-    allowed: set[str], act: Callable[[KpiPlan], None], ctx: EventContext,
+    rule: Rule, act: Callable[[KpiPlan], None], ctx: EventContext,
     if_match: int | None = None,
 ) -> KpiPlan:  # fmt: skip
-    """Let a caller holding one of `allowed` engagement roles (or an admin) change the plan."""
+    """Let a caller the access rule allows change the plan of an open engagement."""
     ref, plan = plan_for(store, directory, caller, engagement_id)
-    if not ref.roles_of(caller) & (allowed | {"admin"}):
-        raise Forbidden(f"this change is for the engagement's {' or '.join(sorted(allowed))}")
-    if ref.phase in CLOSED_PHASES:
-        raise InvalidTransition(f"the engagement is {ref.phase}")
-    return plans(store).update(plan, act, ctx, if_match)
+    access.require(rule, caller, ref)
+    return plans(store).update(plan, ref.while_open(act), ctx, if_match)
+
+
+@dataclass(frozen=True)
+class ChangeKpi:
+    """Revise a sent-back KPI and propose it again, or change an aligned one (a reason, and
+    a review or explicitly outside one)."""
+
+    kpi_id: str
+    changes: Mapping[str, Any]
+    reason: str = ""
+    review_id: str | None = None
+    outside_review: bool = False
+
+
+def change_kpi(
+    store: EventStore, directory: EngagementDirectory, caller: Principal, engagement_id: str,
+    command: ChangeKpi, ctx: EventContext, if_match: int | None = None,
+) -> KpiPlan:  # fmt: skip
+    """Change one KPI: the coach or the manager, and who exactly depends on its state."""
+    ref, plan = plan_for(store, directory, caller, engagement_id)
+    roles = access.roles_of(caller, ref)
+    access.PROPOSE.require(roles)
+    return plans(store).update(plan, ref.while_open(_changing(command, roles)), ctx, if_match)
+
+
+def _changing(command: ChangeKpi, roles: frozenset[str]) -> Callable[[KpiPlan], None]:
+    """The decision on a ChangeKpi for a caller with these roles (access.change_rule)."""
+
+    def act(plan: KpiPlan) -> None:
+        kpi = plan.kpis.get(command.kpi_id)
+        sent_back = kpi is not None and kpi.state is KpiState.SENT_BACK
+        access.change_rule(sent_back).require(roles)
+        if sent_back:
+            plan.repropose(command.kpi_id, command.changes, today())
+            return
+        if not (command.review_id or command.outside_review):
+            raise InvalidCommand("give review_id, or outside_review: true, for this change")
+        plan.revise(command.kpi_id, command.changes, command.review_id, command.reason)
+
+    return act

@@ -1,9 +1,8 @@
-"""Use cases of an engagement's coaching log: who may record and read sessions, then load,
-decide, save.
+"""Use cases of an engagement's coaching log: who may record and read sessions
+(services/kpi/access.py), then load, decide, save.
 
-The engagement's coach (or an admin) records sessions while the engagement is open, and
-reads them with the coach's private notes; the executive, the manager, HR and auditors
-read them without.
+The engagement's coach records sessions while the engagement is open. Everyone who reads
+the engagement reads them; a session's private notes only the coach who recorded it.
 """
 
 from __future__ import annotations
@@ -12,17 +11,14 @@ import dataclasses
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from services.kpi.application import CLOSED_PHASES, EngagementRef, engagement_for
+from services.kpi import access
+from services.kpi.application import EngagementRef, engagement_for
 from services.kpi.domain.coaching_log import CoachingLog, RecordSession
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden, InvalidTransition
 from shared.events.envelope import EventContext
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 from shared.projections.engagement_directory import EngagementDirectory
-
-WRITERS = {"coach", "admin"}
-NOTE_READERS = {"coach", "admin"}
 
 
 def logs(store: EventStore) -> Repository[CoachingLog]:
@@ -43,9 +39,9 @@ def sessions_for(
     return ref, logs(store).get_or_new(caller.tenant, CoachingLog.stream_for(engagement_id))
 
 
-def sees_private_notes(caller: Principal, engagement: EngagementRef) -> bool:
-    """The coach's private notes are for the engagement's coach and admins only."""
-    return bool(engagement.roles_of(caller) & NOTE_READERS)
+def sees_private_notes(caller: Principal, log: CoachingLog, session_id: str) -> bool:
+    """Whether the caller reads a session's private notes (its recording coach only)."""
+    return access.sees_private_notes(caller, log.recorded_by(session_id))
 
 
 def record_session(
@@ -57,16 +53,13 @@ def record_session(
     ctx: EventContext,
     if_match: int | None = None,
 ) -> tuple[CoachingLog, str]:
-    """Record a session (the coach or an admin, engagement open); returns the session id.
+    """Record a session (the engagement's coach, engagement open); returns the session id.
 
     The session id and the ids of its new commitments are generated here (any ids in
     `command.commitments` are replaced). `if_match` is the log version the caller last saw.
     """
     ref, log = sessions_for(store, directory, caller, engagement_id)
-    if not ref.roles_of(caller) & WRITERS:
-        raise Forbidden("sessions are recorded by the engagement's coach or an admin")
-    if ref.phase in CLOSED_PHASES:
-        raise InvalidTransition(f"the engagement is {ref.phase}")
+    access.require(access.RECORD_SESSIONS, caller, ref)
     session_id = str(uuid.uuid4())
     command = dataclasses.replace(
         command,
@@ -75,7 +68,9 @@ def record_session(
         ),
     )
     today = latest_date()
-    log = logs(store).update(
-        log, lambda a: a.record_session(session_id, command, today), ctx, if_match
-    )
+
+    def record(coaching: CoachingLog) -> None:
+        coaching.record_session(session_id, command, today)
+
+    log = logs(store).update(log, ref.while_open(record), ctx, if_match)
     return log, session_id

@@ -59,7 +59,9 @@ class Repository(Generic[A]):
     ) -> A:
         """Let `act` decide on a loaded aggregate, then save against the version it was loaded at.
 
-        `if_match` is the version the caller last saw: PreconditionFailed when it moved on.
+        `if_match` is the version the caller last saw: PreconditionFailed when it moved on, checked
+        before `act` (so before any check of the state it makes), and also when another writer
+        stored a commit after the check (a stale If-Match is never a ConcurrencyConflict).
         """
         if if_match is not None and if_match != aggregate.version:
             raise PreconditionFailed(
@@ -67,7 +69,13 @@ class Repository(Generic[A]):
             )
         loaded = aggregate.version
         act(aggregate)
-        self.save(aggregate, ctx, expected_version=loaded)
+        try:
+            self.save(aggregate, ctx, expected_version=loaded)
+        except ConcurrencyConflict as exc:
+            if if_match is None:
+                raise
+            moved_on = f"{aggregate.stream_id} moved on from version {if_match}"
+            raise PreconditionFailed(moved_on) from exc
         return aggregate
 
     def save(

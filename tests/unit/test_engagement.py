@@ -9,7 +9,12 @@ from services.assessment.domain.engagement import (
     Person,
     Phase,
 )
-from shared.domain.errors import ConcurrencyConflict, InvalidCommand, NotFound
+from shared.domain.errors import (
+    ConcurrencyConflict,
+    InvalidCommand,
+    NotFound,
+    PreconditionFailed,
+)
 from shared.events.envelope import EventContext, verify_chain
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
@@ -91,3 +96,29 @@ def test_stale_expected_version_is_a_conflict_and_stores_nothing():
     with pytest.raises(ConcurrencyConflict):
         repo.save(loaded, CTX, expected_version=0)
     assert len(store.load("engagement-e1")) == 1
+
+
+def overtaking(repo: Repository) -> object:
+    """An act that lets another writer store an event before the first one saves."""
+
+    def act(engagement: Engagement) -> None:
+        other = repo.get("acme", "engagement-e1")
+        repo.update(other, lambda e: e.cancel("the other writer"), CTX)
+        engagement.advance_to(Phase.KPI_ALIGNMENT)
+
+    return act
+
+
+@pytest.mark.parametrize(
+    ("if_match", "error"), [(1, PreconditionFailed), (None, ConcurrencyConflict)]
+)
+def test_a_writer_overtaken_after_its_if_match_check_gets_412(if_match, error):
+    store = MemoryEventStore()
+    repo = Repository(store, Engagement)
+    repo.save(Engagement.open(command()), CTX)
+    mine = repo.get("acme", "engagement-e1")
+    with pytest.raises(error):
+        repo.update(mine, overtaking(repo), CTX, if_match=if_match)
+    assert [e["type"].split(".")[2] for e in store.load("engagement-e1")] == [
+        "EngagementOpened", "EngagementCancelled"
+    ]  # fmt: skip

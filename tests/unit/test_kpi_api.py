@@ -248,3 +248,18 @@ def test_empty_or_absurd_changes_are_422(client, store, body):
     response = client.patch(f"/engagements/e1/kpis/{first}", json=body, headers=MANAGER)
     assert_problem(response, 422, "")
     assert len(events(store)) == before
+
+
+def test_a_stale_if_match_on_a_closed_engagement_is_412_not_409(client, directory, store):
+    first, _ = aligned_pair(client)
+    directory.handle({**opened(), "type": "mastery.assessment.EngagementCancelled.v1",
+                      "streamversion": 2, "data": {"engagement_id": "e1",
+                                                   "from_phase": "kpi_alignment"}})  # fmt: skip
+    before = len(events(store))
+    body = {"changes": {"target": 95}, "reason": "r", "outside_review": True}
+    url = f"/engagements/e1/kpis/{first}"
+    stale = client.patch(url, json=body, headers=MANAGER | {"If-Match": '"1"'})
+    assert_problem(stale, 412, "precondition-failed")
+    current = client.patch(url, json=body, headers=MANAGER | {"If-Match": '"4"'})
+    assert_problem(current, 409, "invalid-transition")
+    assert len(events(store)) == before

@@ -276,3 +276,17 @@ def test_openapi_document_lists_the_routes(client):
         "/engagements/{engagement_id}/development-areas",
         "/engagements/{engagement_id}/needs-assessment",
     } <= paths
+
+
+def test_a_stale_if_match_on_a_cancelled_engagement_is_412_not_409(client, store, engagement_id):
+    url = f"/engagements/{engagement_id}/barriers"
+    assert client.post(url, json=BARRIER, headers=bearer()).status_code == 201
+    cancelled = client.post(f"/engagements/{engagement_id}/cancellation", json={"reason": "r"},
+                            headers=bearer())  # fmt: skip
+    assert cancelled.status_code == 200
+    before = stored(store)
+    stale = client.post(url, json=BARRIER, headers=bearer() | {"If-Match": '"0"'})
+    assert_problem(stale, 412, "precondition-failed")
+    current = client.post(url, json=BARRIER, headers=bearer() | {"If-Match": '"1"'})
+    assert_problem(current, 409, "invalid-transition")
+    assert stored(store) == before

@@ -190,9 +190,9 @@ class Engagement(Aggregate):
         )
         return engagement
 
-    def participant_ids(self) -> set[str]:
-        """Everyone who takes part in the engagement by right."""
-        return {self.executive.id, self.coach.id, self.manager.id}
+    def people(self) -> dict[str, str]:
+        """Who takes part in the engagement by right: each participant role's subject."""
+        return {"executive": self.executive.id, "coach": self.coach.id, "manager": self.manager.id}
 
     def add_stakeholder(self, stakeholder: Stakeholder) -> None:
         """Add a stakeholder; the relationship must be one of the rater groups but self."""

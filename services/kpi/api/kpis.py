@@ -9,7 +9,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.kpi import application
+from services.kpi import access, application
 from services.kpi.api.kpi_schemas import (
     ApproveSchema,
     ChangeKpiSchema,
@@ -22,8 +22,9 @@ from services.kpi.api.kpi_schemas import (
 )
 from services.kpi.domain.kpi_events import KpiDefinition
 from services.kpi.domain.kpi_plan import Kpi, KpiPlan, KpiState
+from shared.auth.access import Rule
 from shared.clock import today
-from shared.domain.errors import Forbidden, InvalidCommand, NotFound
+from shared.domain.errors import NotFound
 from shared.web.app_factory import resources
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.commands import etag, event_context, if_match
@@ -58,12 +59,12 @@ def plan_view(plan: KpiPlan) -> dict[str, Any]:
     }
 
 
-def change(engagement_id: str, allowed: set[str], act: Callable[[KpiPlan], None],
+def change(engagement_id: str, rule: Rule, act: Callable[[KpiPlan], None],
            reason: str = "") -> KpiPlan:  # fmt: skip
-    """Apply a change to the engagement's KPI plan as the caller."""
+    """Apply a change to the engagement's KPI plan as the caller, if the rule allows it."""
     return application.change_plan(
         resources().event_store, resources().engagement_directory, current_principal(),
-        engagement_id, allowed, act, event_context(reason), if_match(),
+        engagement_id, rule, act, event_context(reason), if_match(),
     )  # fmt: skip
 
 
@@ -98,7 +99,7 @@ class Kpis(MethodView):
         plan = read_plan(engagement_id)
         return plan_view(plan), etag(plan.version)
 
-    @requires("coach", "manager", "admin")
+    @requires()
     @blp.arguments(ProposeKpiSchema)
     @blp.response(201, KpiSchema)
     @blp.doc(security=BEARER)
@@ -107,21 +108,21 @@ class Kpis(MethodView):
         kpi_id = secrets.token_hex(8)
         definition = KpiDefinition(**(body | {"due_on": body["due_on"].isoformat()}))
         plan = change(
-            engagement_id, {"coach", "manager"}, lambda p: p.propose(kpi_id, definition, today())
+            engagement_id, access.PROPOSE, lambda p: p.propose(kpi_id, definition, today())
         )
         return one_kpi(plan, kpi_id)
 
 
 @blp.route("/<string:engagement_id>/kpis/weights")
 class Weights(MethodView):
-    @requires("manager", "admin")
+    @requires()
     @blp.arguments(ReweightSchema)
     @blp.response(200, KpiListSchema)
     @blp.doc(security=BEARER)
     def put(self, body: dict[str, Any], engagement_id: str) -> Any:
         """Re-weight aligned KPIs together (they must sum to 100): the manager, with a reason."""
         plan = change(
-            engagement_id, {"manager"},
+            engagement_id, access.ALIGN,
             lambda p: p.reweight(body["weights"], review_of(body), body["reason"]),
             body["reason"],
         )  # fmt: skip
@@ -138,37 +139,22 @@ class KpiResource(MethodView):
         plan = read_plan(engagement_id)
         return one_kpi(plan, kpi_id)
 
-    @requires("coach", "manager", "admin")
+    @requires()
     @blp.arguments(ChangeKpiSchema)
     @blp.response(200, KpiSchema)
     @blp.doc(security=BEARER)
     def patch(self, body: dict[str, Any], engagement_id: str, kpi_id: str) -> Any:
         """Revise a sent-back KPI and propose it again, or change an aligned one (the
         manager, with a reason, at a review or explicitly outside one)."""
-        changes = _plain(body["changes"])
-
-        roles = _roles(engagement_id)
-
-        def act(plan: KpiPlan) -> None:
-            kpi = plan.kpis.get(kpi_id)
-            if kpi is not None and kpi.state is KpiState.SENT_BACK:
-                plan.repropose(kpi_id, changes, today())
-                return
-            if not roles & {"manager", "admin"}:
-                raise Forbidden("changes to an aligned KPI are the manager's")
-            if not (body.get("review_id") or body.get("outside_review")):
-                raise InvalidCommand("give review_id, or outside_review: true, for this change")
-            plan.revise(kpi_id, changes, review_of(body), body.get("reason", ""))
-
-        plan = change(engagement_id, {"coach", "manager"}, act, body.get("reason", ""))
+        reason = body.get("reason", "")
+        command = application.ChangeKpi(
+            kpi_id, _plain(body["changes"]), reason, review_of(body), body["outside_review"]
+        )
+        plan = application.change_kpi(
+            resources().event_store, resources().engagement_directory, current_principal(),
+            engagement_id, command, event_context(reason), if_match(),
+        )  # fmt: skip
         return one_kpi(plan, kpi_id)
-
-
-def _roles(engagement_id: str) -> set[str]:
-    """The caller's roles in the engagement (a directory read, not a plan load)."""
-    caller = current_principal()
-    directory = resources().engagement_directory
-    return application.engagement_for(directory, caller, engagement_id).roles_of(caller)
 
 
 def _plain(changes: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +163,7 @@ def _plain(changes: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<string:engagement_id>/kpis/<string:kpi_id>/approval")
 class Approval(MethodView):
-    @requires("manager", "admin")
+    @requires()
     @blp.arguments(ApproveSchema)
     @blp.response(200, KpiSchema)
     @blp.doc(security=BEARER)
@@ -185,7 +171,7 @@ class Approval(MethodView):
         """The manager aligns a proposed KPI: its baseline and date are fixed."""
         plan = change(
             engagement_id,
-            {"manager"},
+            access.ALIGN,
             lambda p: p.approve(
                 kpi_id, body.get("aligned_on") or today(), body["weights"], today()
             ),
@@ -195,14 +181,14 @@ class Approval(MethodView):
 
 @blp.route("/<string:engagement_id>/kpis/<string:kpi_id>/send-back")
 class SendBack(MethodView):
-    @requires("manager", "admin")
+    @requires()
     @blp.arguments(SendBackSchema)
     @blp.response(200, KpiSchema)
     @blp.doc(security=BEARER)
     def post(self, body: dict[str, Any], engagement_id: str, kpi_id: str) -> Any:
         """The manager sends a proposed KPI back with a comment."""
         plan = change(
-            engagement_id, {"manager"}, lambda p: p.send_back(kpi_id, body["comment"]),
+            engagement_id, access.ALIGN, lambda p: p.send_back(kpi_id, body["comment"]),
             body["comment"],
         )  # fmt: skip
         return one_kpi(plan, kpi_id)
@@ -210,14 +196,14 @@ class SendBack(MethodView):
 
 @blp.route("/<string:engagement_id>/kpis/<string:kpi_id>/retirement")
 class Retirement(MethodView):
-    @requires("manager", "admin")
+    @requires()
     @blp.arguments(RetireSchema)
     @blp.response(200, KpiSchema)
     @blp.doc(security=BEARER)
     def post(self, body: dict[str, Any], engagement_id: str, kpi_id: str) -> Any:
         """Retire a KPI, re-weighting the rest: the manager, with a reason."""
         plan = change(
-            engagement_id, {"manager"},
+            engagement_id, access.ALIGN,
             lambda p: p.retire(kpi_id, review_of(body), body["reason"], body["weights"]),
             body["reason"],
         )  # fmt: skip

@@ -1,14 +1,15 @@
 """Coaching and leadership development sessions of an engagement, and the executive's
 commitments.
 
-The engagement's coach (or an admin) records sessions while the engagement is open,
-honouring If-Match against the coaching log's version (the ETag of every response). The
-coach and admins read the coach's private notes; the executive, the manager, HR and
-auditors read sessions without them.
+The engagement's coach records sessions while the engagement is open, honouring If-Match
+against the coaching log's version (the ETag of every response). A session's private notes
+are answered to the coach who recorded it only; everyone else who reads the engagement
+reads the session without them (services/kpi/access.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -124,7 +125,7 @@ class SessionSchema(Schema):
     commitments = fields.List(fields.Nested(CommitmentViewSchema))
     follow_ups = fields.List(fields.Nested(FollowUpViewSchema))
     private_notes = fields.String(
-        metadata={"description": "Only for the engagement's coach and admins."}
+        metadata={"description": "Only for the coach who recorded the session."}
     )
 
 
@@ -164,12 +165,13 @@ def session_view(session: SessionRecorded, *, with_notes: bool) -> dict[str, Any
     return view
 
 
-def log_view(log: CoachingLog, *, with_notes: bool) -> dict[str, Any]:
-    """Every session of the engagement, and every commitment with its status."""
+def log_view(log: CoachingLog, with_notes: Callable[[str], bool]) -> dict[str, Any]:
+    """Every session of the engagement (with the private notes of those `with_notes` says,
+    by session id), and every commitment with its status."""
     return {
         "engagement_id": log.engagement_id,
         "version": log.version,
-        "sessions": [session_view(s, with_notes=with_notes) for s in log.in_order()],
+        "sessions": [session_view(s, with_notes=with_notes(s.session_id)) for s in log.in_order()],
         "commitments": [_status_view(c) for c in log.commitments.values()],
     }
 
@@ -216,7 +218,7 @@ def _command(body: dict[str, Any]) -> RecordSession:
 
 @blp.route("/<string:engagement_id>/sessions")
 class Sessions(MethodView):
-    @requires("coach", "admin")
+    @requires()
     @blp.arguments(RecordSessionSchema)
     @blp.response(201, SessionSchema)
     @blp.doc(security=BEARER)
@@ -241,10 +243,10 @@ class Sessions(MethodView):
     def get(self, engagement_id: str) -> Any:
         """Every session of the engagement, and every commitment with its status."""
         caller = current_principal()
-        ref, log = service.sessions_for(
+        _, log = service.sessions_for(
             resources().event_store, resources().engagement_directory, caller, engagement_id
         )
-        view = log_view(log, with_notes=service.sees_private_notes(caller, ref))
+        view = log_view(log, lambda session_id: service.sees_private_notes(caller, log, session_id))
         return view, etag(log.version)
 
 
@@ -256,10 +258,10 @@ class Session(MethodView):
     def get(self, engagement_id: str, session_id: str) -> Any:
         """One session (404 when the engagement has no such session)."""
         caller = current_principal()
-        ref, log = service.sessions_for(
+        _, log = service.sessions_for(
             resources().event_store, resources().engagement_directory, caller, engagement_id
         )
         view = session_view(
-            log.session(session_id), with_notes=service.sees_private_notes(caller, ref)
+            log.session(session_id), with_notes=service.sees_private_notes(caller, log, session_id)
         )
         return view, etag(log.version)

@@ -11,10 +11,10 @@ store, never published, outside the hash chain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from shared.domain.aggregate import Aggregate, DomainEvent
 from shared.domain.capabilities import is_known
@@ -108,6 +108,16 @@ class CoachingLog(Aggregate):
         self.engagement_id = stream_id.removeprefix(STREAM_PREFIX)
         self.sessions: dict[str, SessionRecorded] = {}
         self.commitments: dict[str, CommitmentState] = {}
+        # who recorded each stored session (its event's actor): the private notes are theirs
+        self.recorders: dict[str, str] = {}
+
+    @classmethod
+    def replay(cls, stream_id: str, envelopes: Iterable[Mapping[str, Any]]) -> Self:
+        """The log as its events leave it, with who recorded each session."""
+        envelopes = list(envelopes)
+        log = super().replay(stream_id, envelopes)
+        log.recorders = {str(e["data"]["session_id"]): str(e["actor"]) for e in envelopes}
+        return log
 
     @staticmethod
     def stream_for(engagement_id: str) -> str:
@@ -164,6 +174,10 @@ class CoachingLog(Aggregate):
         if session_id not in self.sessions:
             raise NotFound(f"session {session_id} not found")
         return self.sessions[session_id]
+
+    def recorded_by(self, session_id: str) -> str:
+        """The subject who recorded a stored session ("" for one not stored yet)."""
+        return self.recorders.get(session_id, "")
 
     def in_order(self) -> list[SessionRecorded]:
         """Sessions by the date they were held (recording order within a day)."""

@@ -1,16 +1,18 @@
-"""Who may read what in the reporting service, against the active read models."""
+"""Who may read what in the reporting service (the README's access matrix), against the active
+read models: applied here and nowhere else. Another tenant's engagement is a 404 whoever asks."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.reporting.projections.read_models import ReadModels
+from shared.auth.access import PARTICIPANTS, READERS, Rule, roles_in, sees_results, tenant_wide
 from shared.domain.errors import Forbidden, NotFound
 from shared.web.app_factory import resources
 from shared.web.auth import current_principal
 
-TENANT_READERS = ("admin", "hr", "auditor")
-PARTICIPANTS = ("executive", "coach", "manager")
+READ = Rule(READERS, "only the engagement's participants, HR and auditors may read it")
 
 
 def models() -> ReadModels:
@@ -25,13 +27,31 @@ def visible_engagement(engagement_id: str, read: ReadModels | None = None) -> di
     engagement = read["engagements"].find_one({"_id": engagement_id, "tenant": caller.tenant})
     if engagement is None:
         raise NotFound(f"engagement {engagement_id} not found")
-    participants = {engagement[role]["id"] for role in PARTICIPANTS}
-    if not caller.has_any(*TENANT_READERS) and caller.subject not in participants:
-        raise Forbidden("only the engagement's participants, HR and auditors may read it")
+    READ.require(_roles(engagement))
     return engagement
 
 
-def role_in(engagement: dict[str, Any]) -> str | None:
+def _roles(engagement: Mapping[str, Any]) -> frozenset[str]:
+    return roles_in(current_principal(), {r: engagement[r]["id"] for r in PARTICIPANTS})
+
+
+def role_in(engagement: Mapping[str, Any]) -> str | None:
     """The caller's role in an engagement (None when they take no part)."""
     caller = current_principal()
     return next((r for r in PARTICIPANTS if engagement[r]["id"] == caller.subject), None)
+
+
+def results_visible(engagement: Mapping[str, Any], round_: Mapping[str, Any]) -> bool:
+    """Whether the caller sees a round's results (the 360 rule of both services)."""
+    return sees_results(_roles(engagement), bool(round_.get("results_visible_to_manager")))
+
+
+def sees_tenant() -> bool:
+    """Whether the caller reads across their tenant (the audit, the overview)."""
+    return tenant_wide(current_principal())
+
+
+def require_tenant_wide() -> None:
+    """Forbidden (403) unless the caller reads across their tenant."""
+    if not sees_tenant():
+        raise Forbidden("name an engagement you take part in, or ask an auditor")

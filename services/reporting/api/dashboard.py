@@ -14,10 +14,11 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.access import TENANT_READERS, models, role_in, visible_engagement
+from services.reporting.api.access import models, role_in, sees_tenant, visible_engagement
 from services.reporting.api.engagement_page import engagement_page
 from services.reporting.api.html_pages import TOKEN_PARAMETER, html_page, link, page, viewer
 from services.reporting.api.overview_page import overview_page
+from shared.auth.access import TENANT_READERS
 from shared.clock import today
 from shared.web import auth
 
@@ -52,7 +53,7 @@ class EngagementDashboard(MethodView):
         the 360 baseline against the final round, development areas, the latest events."""
         read = models()
         engagement = visible_engagement(engagement_id, read)
-        overview = g.principal.has_any(*TENANT_READERS)
+        overview = sees_tenant()
         return page(
             200,
             "dashboard.html",

@@ -9,8 +9,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from services.reporting.api.access import results_visible
 from services.reporting.api.page_text import day_text
-from services.reporting.api.summary import engagement_rounds, results_visible
+from services.reporting.api.summary import engagement_rounds
 from services.reporting.domain.charts import (
     CompetencyPair,
     competency_pairs,

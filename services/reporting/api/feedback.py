@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.access import models, role_in, visible_engagement
+from services.reporting.api.access import models, results_visible, visible_engagement
 from services.reporting.domain.feedback_views import behaviour_shift, competency_trends
 from shared.web.auth import BEARER, current_principal, requires
 
@@ -25,8 +25,7 @@ class Feedback(MethodView):
         rounds = list(read["feedback_rounds"].find(
             {"tenant": current_principal().tenant, "engagement_id": engagement_id}
         ).sort("opened_at", 1))  # fmt: skip
-        if role_in(engagement) == "manager" and not current_principal().has_any("admin"):
-            rounds = [r for r in rounds if r.get("results_visible_to_manager")]
+        rounds = [r for r in rounds if results_visible(engagement, r)]
         areas = (read["development_areas"].find_one({"_id": engagement_id}) or {}).get("areas", [])
         trends = competency_trends(rounds)
         return {

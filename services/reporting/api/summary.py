@@ -16,7 +16,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.access import TENANT_READERS, models, role_in, visible_engagement
+from services.reporting.api.access import models, results_visible, visible_engagement
 from services.reporting.domain.feedback_views import (
     FULL_ROUNDS,
     behaviour_shift,
@@ -35,26 +35,19 @@ from services.reporting.domain.summary_rules import (
     status_counts,
 )
 from services.reporting.projections.read_models import ReadModels
+from shared.auth.access import TENANT_READERS
 from shared.web.auth import BEARER, current_principal, requires
 
 blp = Blueprint("report_summary", __name__, description="Engagement summary, organisation overview")
 
 
 def engagement_rounds(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every feedback round of the engagement, oldest first (see results_visible)."""
+    """Every feedback round of the engagement, oldest first (see access.results_visible)."""
     return list(
         read["feedback_rounds"]
         .find({"tenant": engagement["tenant"], "engagement_id": engagement["_id"]})
         .sort("opened_at", 1)
     )
-
-
-def results_visible(engagement: Mapping[str, Any], round_: Mapping[str, Any]) -> bool:
-    """The rule of GET /engagements/{id}/feedback: the engagement's manager sees a round's
-    results only when the round shares them (an admin always does)."""
-    if role_in(dict(engagement)) == "manager" and not current_principal().has_any("admin"):
-        return bool(round_.get("results_visible_to_manager"))
-    return True
 
 
 def engagement_summary(
