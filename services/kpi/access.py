@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.auth.access import READERS, Rule, roles_in
+from shared.auth.access import READERS, Rule, roles_in, sees_results
 from shared.auth.tokens import Principal
 
 if TYPE_CHECKING:
@@ -43,3 +43,9 @@ def sees_private_notes(caller: Principal, recorded_by: str) -> bool:
     """A session's private notes are for the coach who recorded it only (not admin, not a
     later coach of the engagement)."""
     return bool(recorded_by) and caller.subject == recorded_by
+
+
+def withholds_unshared_rounds(caller: Principal, engagement: EngagementRef) -> bool:
+    """Whether measurements taken from rounds not shared with the manager are withheld from
+    the caller: the 360 rule, so exactly those who would not see such a round's results."""
+    return not sees_results(roles_of(caller, engagement), shared_with_manager=False)

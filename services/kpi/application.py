@@ -83,6 +83,15 @@ def plan_for(
     return ref, plans(store).get_or_new(caller.tenant, KpiPlan.stream_for(engagement_id))
 
 
+def readable_plan(
+    store: EventStore, directory: EngagementDirectory, caller: Principal, engagement_id: str
+) -> tuple[KpiPlan, bool]:
+    """The engagement's KPI plan for a reader, and whether measurements from rounds not shared
+    with the manager are withheld from them."""
+    ref, plan = plan_for(store, directory, caller, engagement_id)
+    return plan, access.withholds_unshared_rounds(caller, ref)
+
+
 def change_plan(
     store: EventStore, directory: EngagementDirectory, caller: Principal, engagement_id: str,
     rule: Rule, act: Callable[[KpiPlan], None], ctx: EventContext,

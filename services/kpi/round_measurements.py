@@ -71,7 +71,8 @@ def measure_from_round(
     due = [k for k in plan.kpis.values() if _due(k, means, data["round_id"], closed_on, scale)]
     if not due:
         return 0
-    source = MeasurementSource("round", data["round_id"])
+    shared = bool(data.get("results_visible_to_manager", False))  # v1 did not say: withheld
+    source = MeasurementSource("round", data["round_id"], shared)
 
     def act(plan: KpiPlan) -> None:
         for kpi in due:

@@ -3,7 +3,12 @@
 from services.reporting.api.kpis import version_as_of
 from services.reporting.domain.audit import audit_record
 from services.reporting.domain.kpi_versions import history
-from services.reporting.domain.kpi_views import measurement_as_of
+from services.reporting.domain.kpi_views import (
+    event_withheld_from_manager,
+    measurement_as_of,
+    withheld_from_manager,
+    without_unshared_rounds,
+)
 from services.reporting.projections.kpis import KpiProjection
 from tests.unit.memory_collection import MemoryCollection
 
@@ -143,3 +148,19 @@ def test_a_manager_change_is_audited_with_names_before_and_after():
     assert audit_record(envelope)["changes"] == [
         {"field": "manager", "before": "Dana", "after": "Morgan"}
     ]
+
+
+def test_the_manager_sees_a_kpi_without_the_measurements_of_unshared_rounds():
+    unshared = {"kind": "round", "round_id": "r9", "shared_with_manager": False}
+    from_round = MEASURED | {"id": "evt-6", "streamversion": 6}
+    from_round["data"] = MEASURED["data"] | {"measurement_id": "m2", "value": 80,
+                                             "measured_on": "2026-03-20", "source": unshared,
+                                             "status": "off_track"}  # fmt: skip
+    doc, _ = project(PROPOSED, ALIGNED, REVIEW, REVISED, MEASURED, from_round)
+    assert (doc["latest"]["value"], doc["status"]) == (80, "off_track")
+    seen = without_unshared_rounds(doc)
+    assert [m["value"] for m in seen["measurements"]] == [92]
+    assert (seen["latest"]["value"], seen["status"], seen["trend"]) == (92, "on_track", None)
+    assert event_withheld_from_manager(from_round) and not event_withheld_from_manager(MEASURED)
+    assert withheld_from_manager({"kind": "round", "round_id": "r1"})  # v1: did not say
+    assert not withheld_from_manager(unshared | {"shared_with_manager": True})

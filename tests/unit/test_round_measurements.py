@@ -1,8 +1,9 @@
 import dataclasses
 from datetime import date
+from typing import Any
 
 from services.kpi.domain.kpi_events import KpiDefinition
-from services.kpi.domain.kpi_plan import KpiPlan
+from services.kpi.domain.kpi_plan import KpiPlan, upcast_measurement_v1
 from services.kpi.domain.status import StatusThresholds
 from services.kpi.round_measurements import measure_from_round
 from shared.events.envelope import EventContext
@@ -85,3 +86,30 @@ def test_manual_kpis_and_kpis_off_the_rounds_scale_are_not_measured():
     plan.approve("pulse", ALIGNED_ON, {}, ALIGNED_ON)
     Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
     assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 0
+
+
+def _source_after(closed: dict) -> Any:
+    store = MemoryEventStore()
+    plan_in(store)
+    measure_from_round(store, closed, lambda: CLOSED_ON, StatusThresholds())
+    [measurement] = (
+        Repository(store, KpiPlan).get("acme", "kpi-plan-e1").kpis["listen"].measurements
+    )
+    return measurement.source
+
+
+def test_a_round_not_shared_with_the_manager_measures_for_everyone_but_the_manager():
+    shared = round_closed(3.2)
+    shared["data"] = shared["data"] | {"results_visible_to_manager": True}
+    unshared = round_closed(3.2)
+    unshared["data"] = unshared["data"] | {"results_visible_to_manager": False}
+    assert not _source_after(shared).withheld_from_manager()
+    assert _source_after(unshared).withheld_from_manager()
+    assert _source_after(round_closed(3.2)).withheld_from_manager()  # a v1 round did not say
+
+
+def test_a_v1_measurement_is_upcast_withheld_when_it_came_from_a_round():
+    manual = {"source": {"kind": "manual", "round_id": None}}
+    from_round = {"source": {"kind": "round", "round_id": "r7"}}
+    assert upcast_measurement_v1(manual)["source"]["shared_with_manager"] is True
+    assert upcast_measurement_v1(from_round)["source"]["shared_with_manager"] is False

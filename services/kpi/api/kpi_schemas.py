@@ -137,6 +137,10 @@ class RecordReviewSchema(StrictSchema):
 class SourceSchema(Schema):
     kind = fields.String(metadata={"description": "manual, or round (a closed feedback round)"})
     round_id = fields.String(allow_none=True)
+    shared_with_manager = fields.Boolean(
+        metadata={"description": "False: from a round not shared with the manager, who "
+                  "never sees this measurement"}
+    )  # fmt: skip
 
 
 class MeasurementSchema(Schema):

@@ -32,9 +32,12 @@ from shared.web.commands import etag, event_context, if_match
 blp = Blueprint("kpis", __name__, url_prefix="/engagements", description="KPIs")
 
 
-def kpi_view(kpi: Kpi, version: int) -> dict[str, Any]:
-    """A KPI's current definition, alignment, measurements and latest status."""
-    latest = kpi.measurements[-1] if kpi.measurements else None
+def kpi_view(kpi: Kpi, version: int, withhold_unshared: bool = False) -> dict[str, Any]:
+    """A KPI's current definition, alignment, measurements and latest status (without those
+    from rounds not shared with the manager, when they are withheld from the caller)."""
+    measurements = [m for m in kpi.measurements
+                    if not (withhold_unshared and m.source.withheld_from_manager())]  # fmt: skip
+    latest = measurements[-1] if measurements else None
     return {
         "id": kpi.id,
         "state": kpi.state.value,
@@ -43,19 +46,19 @@ def kpi_view(kpi: Kpi, version: int) -> dict[str, Any]:
         "sent_back_comment": kpi.sent_back_comment,
         "status": latest.status if latest else None,
         "latest": latest,
-        "measurements": kpi.measurements,
+        "measurements": measurements,
         "version": version,
     }
 
 
-def plan_view(plan: KpiPlan) -> dict[str, Any]:
+def plan_view(plan: KpiPlan, withhold_unshared: bool = False) -> dict[str, Any]:
     """Every KPI of the engagement, with the aligned weights' total."""
     aligned = [k for k in plan.live() if k.state is KpiState.ALIGNED]
     return {
         "engagement_id": plan.engagement_id,
         "version": plan.version,
         "weights_total": sum(k.definition.weight for k in aligned),
-        "kpis": [kpi_view(k, plan.version) for k in plan.kpis.values()],
+        "kpis": [kpi_view(k, plan.version, withhold_unshared) for k in plan.kpis.values()],
     }
 
 
@@ -68,13 +71,13 @@ def change(engagement_id: str, rule: Rule, act: Callable[[KpiPlan], None],
     )  # fmt: skip
 
 
-def read_plan(engagement_id: str) -> KpiPlan:
-    """The engagement's KPI plan, for a caller allowed to read it."""
-    _, plan = application.plan_for(
+def read_plan(engagement_id: str) -> tuple[KpiPlan, bool]:
+    """The engagement's KPI plan, for a caller allowed to read it, and whether measurements
+    from rounds not shared with the manager are withheld from them."""
+    return application.readable_plan(
         resources().event_store, resources().engagement_directory, current_principal(),
         engagement_id,
     )  # fmt: skip
-    return plan
 
 
 def review_of(body: dict[str, Any]) -> str | None:
@@ -82,11 +85,11 @@ def review_of(body: dict[str, Any]) -> str | None:
     return body.get("review_id") or None
 
 
-def one_kpi(plan: KpiPlan, kpi_id: str) -> Any:
+def one_kpi(plan: KpiPlan, kpi_id: str, withhold_unshared: bool = False) -> Any:
     """The KPI's view and ETag."""
     if kpi_id not in plan.kpis:
         raise NotFound(f"KPI {kpi_id} not found")
-    return kpi_view(plan.kpis[kpi_id], plan.version), etag(plan.version)
+    return kpi_view(plan.kpis[kpi_id], plan.version, withhold_unshared), etag(plan.version)
 
 
 @blp.route("/<string:engagement_id>/kpis")
@@ -96,8 +99,8 @@ class Kpis(MethodView):
     @blp.doc(security=BEARER)
     def get(self, engagement_id: str) -> Any:
         """Every KPI of the engagement as it stands now."""
-        plan = read_plan(engagement_id)
-        return plan_view(plan), etag(plan.version)
+        plan, withheld = read_plan(engagement_id)
+        return plan_view(plan, withheld), etag(plan.version)
 
     @requires()
     @blp.arguments(ProposeKpiSchema)
@@ -136,8 +139,8 @@ class KpiResource(MethodView):
     @blp.doc(security=BEARER)
     def get(self, engagement_id: str, kpi_id: str) -> Any:
         """One KPI as it stands now, with its measurements."""
-        plan = read_plan(engagement_id)
-        return one_kpi(plan, kpi_id)
+        plan, withheld = read_plan(engagement_id)
+        return one_kpi(plan, kpi_id, withheld)
 
     @requires()
     @blp.arguments(ChangeKpiSchema)

@@ -58,6 +58,13 @@ class MeasurementSource:
 
     kind: str  # manual | round
     round_id: str | None = None
+    # False for a round whose results are not shared with the manager: the measurement is
+    # then withheld from the manager wherever they look (README, "360 results")
+    shared_with_manager: bool = True
+
+    def withheld_from_manager(self) -> bool:
+        """Whether the engagement's manager may not see a measurement from this source."""
+        return self.kind == "round" and not self.shared_with_manager
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class ReviewHeld(DomainEvent):
 @dataclass(frozen=True)
 class MeasurementRecorded(DomainEvent):
     NAME: ClassVar[str] = "MeasurementRecorded"
+    VERSION: ClassVar[int] = 2
     engagement_id: str
     kpi_id: str
     measurement_id: str

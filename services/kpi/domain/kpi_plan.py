@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from services.kpi.domain.kpi_events import (
     FieldChange,
@@ -108,6 +108,7 @@ class KpiPlan(Aggregate):
     CONTEXT = "kpi"
     EVENTS = (KpiProposed, KpiSentBack, KpiReproposed, KpiAligned, KpiRevised, KpiRetired,
               ReviewHeld, MeasurementRecorded)  # fmt: skip
+    UPCASTERS = {("MeasurementRecorded", 1): lambda data: upcast_measurement_v1(data)}
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
@@ -329,3 +330,11 @@ def _apply(
 def _require_reason(reason: str) -> None:
     if not reason.strip():
         raise InvalidCommand("a reason is required for every KPI change")
+
+
+def upcast_measurement_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """MeasurementRecorded v1 -> v2: v1 did not say whether a round shared its results with
+    the manager, so a round's measurement is taken as not shared (withheld), a manual one as
+    shared."""
+    source = dict(data["source"])
+    return {**data, "source": source | {"shared_with_manager": source["kind"] != "round"}}

@@ -46,6 +46,12 @@ def results_visible(engagement: Mapping[str, Any], round_: Mapping[str, Any]) ->
     return sees_results(_roles(engagement), bool(round_.get("results_visible_to_manager")))
 
 
+def withholds_unshared_rounds(engagement: Mapping[str, Any]) -> bool:
+    """Whether measurements taken from rounds not shared with the manager are withheld from
+    the caller: exactly those who would not see such a round's results (the 360 rule)."""
+    return not results_visible(engagement, {"results_visible_to_manager": False})
+
+
 def sees_tenant() -> bool:
     """Whether the caller reads across their tenant (the audit, the overview)."""
     return tenant_wide(current_principal())

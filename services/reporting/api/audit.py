@@ -14,7 +14,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.reporting.api.access import models, require_tenant_wide, visible_engagement
+from services.reporting.api.access import (
+    models,
+    require_tenant_wide,
+    visible_engagement,
+    withholds_unshared_rounds,
+)
+from services.reporting.projections.read_models import visible_to
 from shared.events.envelope import verify_chain
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.instants import Instant
@@ -48,7 +54,8 @@ def audit_query(args: dict[str, Any]) -> dict[str, Any]:
     caller = current_principal()
     query: dict[str, Any] = {"tenant": caller.tenant}
     if args.get("engagement"):
-        visible_engagement(args["engagement"])
+        engagement = visible_engagement(args["engagement"])
+        query = visible_to(withholds_unshared_rounds(engagement), query)
         query["engagement_id"] = args["engagement"]
     else:
         require_tenant_wide()
@@ -69,7 +76,8 @@ def _records(query: dict[str, Any]) -> Any:
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {"id": record.pop("_id"), **{k: v for k, v in record.items() if k != "tenant"}}
+    internal = ("tenant", "withheld_from_manager")
+    return {"id": record.pop("_id"), **{k: v for k, v in record.items() if k not in internal}}
 
 
 @blp.route("/audit")

@@ -13,6 +13,7 @@ from services.reporting.api.engagement_sections import (
     kpi_card,
     timeline,
 )
+from services.reporting.api.kpis import engagement_kpis
 from services.reporting.api.page_text import PHASE_LABELS, day_text, status_tiles
 from services.reporting.api.summary import engagement_summary
 from services.reporting.domain.charts import status_label
@@ -22,9 +23,7 @@ from services.reporting.projections.read_models import ReadModels
 
 def engagement_page(read: ReadModels, engagement: dict[str, Any], on: date) -> dict[str, Any]:
     """The dashboard template's context for one engagement, as of the day `on`."""
-    kpis = ordered_kpis(
-        read["kpis"].find({"tenant": engagement["tenant"], "engagement_id": engagement["_id"]})
-    )
+    kpis = ordered_kpis(engagement_kpis(read, engagement))
     summary = engagement_summary(read, engagement, kpis)
     feedback = feedback_section(read, engagement)
     events, total = timeline(read, engagement)

@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from services.reporting.api.access import results_visible
+from services.reporting.api.access import results_visible, withholds_unshared_rounds
 from services.reporting.api.page_text import day_text
 from services.reporting.api.summary import engagement_rounds
 from services.reporting.domain.charts import (
@@ -23,7 +23,7 @@ from services.reporting.domain.charts import (
     status_label,
 )
 from services.reporting.domain.feedback_views import FULL_ROUNDS, competency_trends
-from services.reporting.projections.read_models import ReadModels
+from services.reporting.projections.read_models import ReadModels, visible_to
 
 TIMELINE_ROWS = 50
 DIRECTIONS = {"increase": "↑ increase", "decrease": "↓ decrease", "maintain": "↔ maintain"}
@@ -159,7 +159,8 @@ def _direction(shift: float) -> str:
 
 def timeline(read: ReadModels, engagement: Mapping[str, Any]) -> tuple[list[dict], int]:
     """The newest TIMELINE_ROWS events, newest first, and how many there are."""
-    query = {"tenant": engagement["tenant"], "engagement_id": engagement["_id"]}
+    scope = {"tenant": engagement["tenant"], "engagement_id": engagement["_id"]}
+    query = visible_to(withholds_unshared_rounds(engagement), scope)
     names = {engagement[r]["id"]: engagement[r]["name"] for r in ("executive", "coach", "manager")}
     cursor = (
         read["timeline"]

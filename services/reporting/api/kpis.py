@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
-from services.reporting.api.access import models, visible_engagement
+from services.reporting.api.access import models, visible_engagement, withholds_unshared_rounds
 from services.reporting.domain import kpi_versions, version_pages
-from services.reporting.domain.kpi_views import measurement_as_of
+from services.reporting.domain.kpi_views import measurement_as_of, without_unshared_rounds
 from services.reporting.projections.read_models import ReadModels
 from shared.domain.errors import NotFound
 from shared.web.auth import BEARER, current_principal, requires
@@ -52,12 +52,26 @@ def as_of_view(row: dict[str, Any], measurement: Any, instant: str, known_at: st
     }  # fmt: skip
 
 
-def engagement_kpis_as_of(tenant: str, engagement_id: str, instant: str, known_at: str) -> list:
+def engagement_kpis(read: ReadModels, engagement: dict[str, Any]) -> list[dict[str, Any]]:
+    """The engagement's KPI documents as the caller may see them: without measurements from
+    rounds not shared with the manager when those are withheld from the caller."""
+    docs = read["kpis"].find({"tenant": engagement["tenant"], "engagement_id": engagement["_id"]})
+    if withholds_unshared_rounds(engagement):
+        return [without_unshared_rounds(doc) for doc in docs]
+    return list(docs)
+
+
+def engagement_kpis_as_of(
+    tenant: str, engagement_id: str, instant: str, known_at: str, withhold: bool = False
+) -> list:
     """Every KPI of an engagement at `instant`, as known at `known_at`: per KPI the page of
-    versions its directory points to, read by _id (rarely more: version_pages)."""
+    versions its directory points to, read by _id (rarely more: version_pages); without
+    measurements from rounds not shared with the manager when `withhold`."""
     read = models()
     views = []
     for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
+        if withhold:
+            current = without_unshared_rounds(current)
         row = version_as_of(read, current, instant, known_at)
         if row is not None:
             measured = measurement_as_of(current["measurements"], instant, known_at)
@@ -83,17 +97,18 @@ class EngagementKpis(MethodView):
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], engagement_id: str) -> Any:
         """The engagement's KPIs now, or as of an instant as known at an instant."""
-        visible_engagement(engagement_id)
+        engagement = visible_engagement(engagement_id)
         tenant = current_principal().tenant
         if args:
             instant, known_at = args.get("as_of") or now(), args.get("known_at") or now()
+            withhold = withholds_unshared_rounds(engagement)
             return {
                 "engagement_id": engagement_id,
                 "as_of": instant,
                 "known_at": known_at,
-                "kpis": engagement_kpis_as_of(tenant, engagement_id, instant, known_at),
+                "kpis": engagement_kpis_as_of(tenant, engagement_id, instant, known_at, withhold),
             }
-        docs = models()["kpis"].find({"tenant": tenant, "engagement_id": engagement_id})
+        docs = engagement_kpis(models(), engagement)
         return {"engagement_id": engagement_id, "kpis": [kpi_view(d) for d in docs]}  # fmt: skip
 
 
@@ -131,6 +146,8 @@ class ManagerKpis(MethodView):
         )
         grouped: dict[str, list[dict[str, Any]]] = {e: [] for e in engagements}
         for doc in docs:
+            if withholds_unshared_rounds(engagements[doc["engagement_id"]]):
+                doc = without_unshared_rounds(doc)
             grouped[doc["engagement_id"]].append(kpi_view(doc))
         return {"manager": caller.subject, "engagements": [
             {"engagement_id": e, "executive": engagements[e]["executive"],

@@ -17,6 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.reporting.api.access import models, results_visible, visible_engagement
+from services.reporting.api.kpis import engagement_kpis
 from services.reporting.domain.feedback_views import (
     FULL_ROUNDS,
     behaviour_shift,
@@ -57,7 +58,7 @@ def engagement_summary(
     `kpis`: its KPI documents when the caller has them already."""
     tenant, engagement_id = engagement["tenant"], engagement["_id"]
     scope = {"tenant": tenant, "engagement_id": engagement_id}
-    kpis = ordered_kpis(read["kpis"].find(scope) if kpis is None else kpis)
+    kpis = ordered_kpis(engagement_kpis(read, engagement) if kpis is None else kpis)
     aligned_on = alignment_date(kpis)
     held = [r["held_on"] for r in read["reviews"].find(scope, {"held_on": 1})]
     reviews = review_punctuality(held, aligned_on)

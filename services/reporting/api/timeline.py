@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.reporting.api.access import models, visible_engagement
+from services.reporting.api.access import models, visible_engagement, withholds_unshared_rounds
 from services.reporting.projections.timeline import TimelineProjection
 from shared.web.auth import current_principal, requires
 
@@ -54,8 +54,9 @@ class Timeline(MethodView):
     def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
         """Every event of the engagement, oldest first, one readable line each."""
         read = models()
-        visible_engagement(engagement_id, read)
+        engagement = visible_engagement(engagement_id, read)
         entries, total = TimelineProjection(read).page(
-            current_principal().tenant, engagement_id, args["limit"], args["offset"]
-        )
+            current_principal().tenant, engagement_id, args["limit"], args["offset"],
+            withholds_unshared_rounds(engagement),
+        )  # fmt: skip
         return {"engagement_id": engagement_id, "total": total, "entries": entries, **args}

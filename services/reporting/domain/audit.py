@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from services.reporting.domain.kpi_views import event_withheld_from_manager
 from services.reporting.domain.timeline_lines import describe
 from shared.events.envelope import event_name
 
@@ -68,4 +69,5 @@ def audit_record(envelope: Mapping[str, Any]) -> dict[str, Any]:
         "stream_id": envelope["streamid"],
         "stream_version": envelope["streamversion"],
         "hash": envelope["hash"],
+        "withheld_from_manager": event_withheld_from_manager(envelope),
     }

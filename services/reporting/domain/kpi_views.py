@@ -112,3 +112,31 @@ def measurement_as_of(
         if day_start(m["measured_on"]) <= instant and m["recorded_at"] <= known_at
     ]
     return max(known, key=lambda m: (m["measured_on"], m["recorded_at"]), default=None)
+
+
+def withheld_from_manager(source: Mapping[str, Any] | None) -> bool:
+    """Whether a measurement from this source is withheld from the engagement's manager: it
+    came from a feedback round that does not share its results with them (a v1 event did not
+    say: withheld)."""
+    source = source or {}
+    return source.get("kind") == "round" and not source.get("shared_with_manager", False)
+
+
+def event_withheld_from_manager(envelope: Mapping[str, Any]) -> bool:
+    """Whether an event is withheld from the engagement's manager on the timeline and in the
+    audit trail: a measurement from a round not shared with them."""
+    name = event_name(str(envelope["type"]))
+    return name == "MeasurementRecorded" and withheld_from_manager(envelope["data"].get("source"))
+
+
+def without_unshared_rounds(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A KPI's document as the manager may see it: no measurement from a round not shared
+    with them, and the latest measurement, status and trend from the others."""
+    kept = [m for m in doc.get("measurements") or [] if not withheld_from_manager(m["source"])]
+    if len(kept) == len(doc.get("measurements") or []):
+        return dict(doc)
+    latest = kept[-1] if kept else None
+    direction = (doc.get("definition") or {}).get("direction", "increase")
+    status = latest["status"] if latest else None
+    return {**doc, "measurements": kept, "latest": latest, "status": status,
+            "trend": trend(kept, direction)}  # fmt: skip

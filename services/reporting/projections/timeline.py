@@ -6,8 +6,9 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from services.reporting.domain.kpi_views import event_withheld_from_manager
 from services.reporting.domain.timeline_lines import describe
-from services.reporting.projections.read_models import ReadModels
+from services.reporting.projections.read_models import ReadModels, visible_to
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
 
@@ -42,14 +43,16 @@ class TimelineProjection:
             "line": describe(envelope),
             "correlation_id": envelope["correlationid"],
             "hash": envelope["hash"],
+            "withheld_from_manager": event_withheld_from_manager(envelope),
         }
         insert_once(self._timeline, {"_id": envelope["id"], **entry})
 
     def page(
-        self, tenant: str, engagement_id: str, limit: int, offset: int
+        self, tenant: str, engagement_id: str, limit: int, offset: int, withhold: bool = False
     ) -> tuple[list[dict[str, Any]], int]:
-        """One page of an engagement's timeline, oldest first, and the total count."""
-        query = {"tenant": tenant, "engagement_id": engagement_id}
+        """One page of an engagement's timeline, oldest first, and the total count; without
+        what is withheld from the manager when `withhold`."""
+        query = visible_to(withhold, {"tenant": tenant, "engagement_id": engagement_id})
         cursor = (
             self._timeline.find(query)
             .sort([("time", ASCENDING), ("stream_id", ASCENDING), ("stream_version", ASCENDING)])
