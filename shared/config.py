@@ -26,6 +26,7 @@ class ServiceConfig:
     jwt_audience: str = "mastery-ledger"
     jwks_url: str = ""
     max_body_bytes: int = 64 * 1024
+    max_json_depth: int = 32  # arrays and objects in a body; the schemas nest 5 deep at most
     log_level: str = "INFO"
     relay_poll_seconds: float = 0.05
     relay_doorbell: str = ""  # host:port; writers ring it, the relay wakes (messaging.doorbell)

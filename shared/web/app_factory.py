@@ -18,7 +18,7 @@ from shared.auth.tokens import HS256Verifier, JwksVerifier, TokenVerifier
 from shared.config import ServiceConfig
 from shared.logs import configure_logging, correlation_id
 from shared.resources import Resources
-from shared.web import auth, docs, idempotency, problems
+from shared.web import auth, docs, idempotency, input_limits, problems
 from shared.web.event_types import event_types_blueprint
 
 log = logging.getLogger("mastery.http")
@@ -50,6 +50,7 @@ def create_service_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=config.max_body_bytes,
+        MAX_JSON_DEPTH=config.max_json_depth,
         JSON_SORT_KEYS=False,
     )
     app.extensions["resources"] = resources or Resources(config)
@@ -66,6 +67,7 @@ def create_service_app(
     app.register_blueprint(docs.docs_blueprint())
     problems.register(app)  # after Api(), which registers its own HTTP error handler
     app.before_request(_start_request)
+    app.before_request(input_limits.check_request)  # before the first write (a key's claim)
     app.before_request(idempotency.begin)
     app.after_request(idempotency.finish)
     app.after_request(_finish_request)

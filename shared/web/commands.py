@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import g, request
 from werkzeug.exceptions import BadRequest
 
 from shared.events.envelope import EventContext
 from shared.web.auth import current_principal
+
+_VERSION = re.compile(r"[0-9]{1,18}")  # within 64 bits; int() would refuse 4,300 digits
 
 
 def event_context(reason: str = "") -> EventContext:
@@ -26,7 +30,7 @@ def if_match() -> int | None:
     raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
     if not raw or raw == "*":
         return None
-    if not raw.isdigit():
+    if not _VERSION.fullmatch(raw):  # not str.isdigit(): "²" is a digit that int() refuses
         raise BadRequest('If-Match must be an ETag this API returned, e.g. "3".')
     return int(raw)
 

@@ -175,11 +175,16 @@ def test_stale_if_match_is_412_and_stores_nothing(client, store, seeded, route):
     assert stored(store) == before
 
 
-def test_a_malformed_if_match_is_400(client, store, engagement_id):
+@pytest.mark.parametrize(
+    "version",
+    ["yesterday", '"\xb2"', '"' + "1" * 5000 + '"'],  # "²" passes str.isdigit(), not int()
+    ids=["word", "superscript-two", "5000-digits"],
+)
+def test_a_malformed_if_match_is_400(client, store, engagement_id, version):
     response = client.post(
         f"/engagements/{engagement_id}/barriers",
         json=BARRIER,
-        headers=bearer() | {"If-Match": "yesterday"},
+        headers=bearer() | {"If-Match": version},
     )
     assert_problem(response, 400, "bad-request")
     assert assessment_events(store, engagement_id) == []
