@@ -179,12 +179,16 @@ def kpi_events(system, engagement_id: str, expected: int) -> list[dict]:
 
 
 def wait_for_timeline(system, http, engagement_id: str, total: int) -> list[str]:
-    manager = ("mgr-1", ("manager",))
+    """The timeline's lines once it shows `total` events to the coach (who sees them all; the
+    manager is not shown the measurement of the unshared pulse round)."""
+    coach = ("coach-1", ("coach",))
     assert wait_until(
-        lambda: timeline(system, http, engagement_id, *manager).json().get("total") == total, 30
+        lambda: timeline(system, http, engagement_id, *coach).json().get("total") == total, 30
     )
+    manager = timeline(system, http, engagement_id, "mgr-1", ("manager",)).json()
+    assert manager["total"] == total - 1
     body = http.get(
         f"{system.urls['reporting']}/engagements/{engagement_id}/timeline?limit=500",
-        headers=system.headers("mgr-1", ["manager"]), timeout=10,
+        headers=system.headers("coach-1", ["coach"]), timeout=10,
     ).json()  # fmt: skip
     return [e["line"] for e in body["entries"]]
