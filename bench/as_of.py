@@ -48,6 +48,7 @@ TENANT, ENGAGEMENT, KPI = "acme", "eng-bench-as-of", "kpi-bench-as-of"
 START = datetime(2024, 1, 1, 9, tzinfo=UTC)
 STEP = timedelta(hours=1)
 MEASUREMENTS = 24
+BACK_DATED_EVERY = 97
 TARGET_P99_RATIO = 2.0
 
 
@@ -78,25 +79,40 @@ def definition(target: float) -> dict[str, Any]:
 
 
 def events(versions: int) -> list[dict[str, Any]]:
-    """Proposed, aligned, then revisions outside reviews, with measurements among them."""
+    """Proposed, aligned, then revisions outside reviews, with measurements among them, and
+    one change in BACK_DATED_EVERY made at a review held that day: effective at the day's
+    start, before the versions recorded earlier that day, which it restates (it changes the
+    wording, which they leave alone)."""
     found = [
         envelope(1, "KpiProposed", {"definition": definition(96)}),
         envelope(2, "KpiAligned", {"baseline_on": START.date().isoformat(), "baseline": 90}),
     ]
     every = max(versions // MEASUREMENTS, 1)
     version = 2
-    while len([e for e in found if "Measurement" not in e["type"]]) < versions:
+    while sum(map(_is_version, found)) < versions:  # fine for 10,000: a second or so
         version += 1
         if version % every == 0 and sum("Measurement" in e["type"] for e in found) < MEASUREMENTS:
             day = (START + STEP * version).date().isoformat()
             found.append(envelope(version, "MeasurementRecorded", measurement(version, day)))
             continue
         target = 96 + (version % 7) / 10
-        change = [{"field": "target", "before": 96, "after": target}]
-        found.append(
-            envelope(version, "KpiRevised", {"definition": definition(target), "changes": change})
-        )
+        change = {"definition": definition(target),
+                  "changes": [{"field": "target", "before": 96, "after": target}]}  # fmt: skip
+        if version % BACK_DATED_EVERY == 0:  # the wording, which the others leave alone
+            review = {"review_id": f"r-{version}", "attendees": [],
+                      "held_on": (START + STEP * version).date().isoformat()}  # fmt: skip
+            found.append(envelope(version, "ReviewHeld", review))
+            version += 1
+            wording = f"Gross NRR, as restated at review {version}"
+            change = {"definition": definition(96) | {"description": wording}, "review_id":
+                      review["review_id"], "changes": [{"field": "description",
+                      "before": "Gross NRR", "after": wording}]}  # fmt: skip
+        found.append(envelope(version, "KpiRevised", change))
     return found
+
+
+def _is_version(event: dict[str, Any]) -> bool:
+    return not event["type"].endswith(("MeasurementRecorded.v1", "ReviewHeld.v1"))
 
 
 def measurement(version: int, day: str) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def state_as_of(rows: Iterable[Row], instant: str, known_at: str) -> dict[str, A
 
 def snapshot(row: Row) -> dict[str, Any]:
     """The state a stored row carries."""
-    return {key: row[key] for key in STATE_FIELDS}
+    return {key: row.get(key) for key in STATE_FIELDS}
 
 
 def record(
@@ -201,7 +201,7 @@ def history(rows: Iterable[Row]) -> list[dict[str, Any]]:
     state: dict[str, Any] | None = None
     versions = {}
     for n, (effective, seq, row) in enumerate(ordered):
-        state = apply_delta(state, row["delta"])
+        state = apply_delta(state, _delta(row))
         valid_to = ordered[n + 1][0] if n + 1 < len(ordered) else None
         version = {**row, **state, "valid_from": effective, "valid_to": valid_to,
                    "superseded": valid_to is not None and valid_to <= effective}  # fmt: skip
@@ -209,3 +209,12 @@ def history(rows: Iterable[Row]) -> list[dict[str, Any]]:
             version["as_recorded"] = snapshot(row)
         versions[seq] = version
     return [versions[seq] for seq in sorted(versions)]
+
+
+def _delta(row: Row) -> Mapping[str, Any]:
+    """A row's change; a row stored before changes were kept (until `make rebuild`) stands
+    for its whole recorded state."""
+    if "delta" in row:
+        return row["delta"]
+    return {"state": row["state"], "definition": row["definition"],
+            "baseline_on": row["baseline_on"]}  # fmt: skip
