@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.reporting.domain.timeline_lines import describe
+from services.reporting.domain.timeline_lines import describe, shown
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
@@ -28,7 +28,9 @@ class TimelineProjection:
         )
 
     def handle(self, envelope: dict[str, Any]) -> None:
-        """Add the event to its engagement's timeline once."""
+        """Add the event to its engagement's timeline once (if it has a line: `shown`)."""
+        if not shown(envelope):
+            return
         entry = {
             "tenant": envelope["tenant"],
             "engagement_id": envelope["subject"],
