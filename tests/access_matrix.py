@@ -34,6 +34,7 @@ TENANT_WIDE = (R, NO, NO, NO, R, R, NO)
 PROFILES, NO_PROFILES = "read (with profiles)", "read (without profiles)"
 E = "/engagements/{id}"
 ROUND = f"{E}/rounds/{{rid}}"
+QUIET = "read (no responses while open)"  # an open round's responses: coach and admin only
 
 ASSESSMENT: dict[str, tuple[str, ...]] = {
     "POST /engagements": (W, "write (as its coach)", NO, NO, NO, NO, NO),
@@ -45,13 +46,14 @@ ASSESSMENT: dict[str, tuple[str, ...]] = {
     f"POST {E}/phase": ADMINISTER,
     f"POST {E}/cancellation": ADMINISTER,
     f"POST {E}/rounds": ADMINISTER,
-    f"GET {E}/rounds": READERS,
-    f"GET {ROUND}": ("read (with invitations)", "read (with invitations)", R, R, R, R, NO),
+    f"GET {E}/rounds": ("read (with responses)", "read (with responses)", *(QUIET,) * 4, NO),
+    f"GET {ROUND}": ("read (with invitations)", "read (with invitations)", *(QUIET,) * 4, NO),
     f"POST {ROUND}/invitations": ADMINISTER,
     f"POST {ROUND}/invitations/{{iid}}/reminder": ADMINISTER,
     f"DELETE {ROUND}/invitations/{{iid}}": ADMINISTER,
     f"POST {ROUND}/closure": ADMINISTER,
     f"GET {ROUND}/results": (R, R, "read if shared", R, R, R, NO),
+    f"GET {ROUND}/comments": (R, R, "read if shared", R, NO, NO, NO),
     f"POST {E}/profiles": ADMINISTER,
     f"POST {E}/barriers": ADMINISTER,
     f"POST {E}/barriers/{{bid}}/resolution": ADMINISTER,

@@ -22,6 +22,11 @@ READ_NEEDS_ASSESSMENT = Rule(
     "only the engagement's participants or an admin may see its assessment",
 )
 SEE_PROFILES = Rule(frozenset({"coach", "executive", "admin"}), "profiles are not shown to you")
+# A closed round's released comments: free text, so fewer readers than the aggregates (no hr,
+# no auditor); the manager only of a round shared with them (require_comments).
+READ_COMMENTS = Rule(
+    frozenset({"coach", "executive", "admin"}), "these comments are not shared with you"
+)
 
 
 def roles_of(caller: Principal, engagement: Engagement) -> frozenset[str]:
@@ -44,6 +49,13 @@ def require_results(caller: Principal, engagement: Engagement, shared: bool) -> 
     the round shares them with the manager."""
     if not sees_results(roles_of(caller, engagement), shared):
         raise Forbidden("these results are not shared with you")
+
+
+def require_comments(caller: Principal, engagement: Engagement, shared: bool) -> None:
+    """A closed round's released comments: READ_COMMENTS, or the manager of a shared round."""
+    roles = roles_of(caller, engagement)
+    if not (READ_COMMENTS.allows(roles) or (shared and "manager" in roles)):
+        raise Forbidden(READ_COMMENTS.refusal)
 
 
 def require_opener(caller: Principal, coach_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.assessment.api import engagements, feedback, needs_assessment, rounds
+from services.assessment.api import engagements, feedback, needs_assessment, round_results, rounds
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
@@ -16,7 +16,7 @@ def create_app(config: ServiceConfig | None = None, resources: Resources | None 
     return create_service_app(
         config,
         "Mastery Ledger assessment service",
-        [engagements.blp, needs_assessment.blp, rounds.blp, feedback.blp],
+        [engagements.blp, needs_assessment.blp, rounds.blp, round_results.blp, feedback.blp],
         resources,
         security_schemes={"invitationToken": feedback.SECURITY_SCHEME},
     )

@@ -7,12 +7,15 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from services.assessment.domain.feedback_round import FeedbackRound
 from services.assessment.domain.feedback_round_events import (
     FeedbackRoundClosed,
     FeedbackRoundOpened,
 )
+from services.assessment.rounds_service import seal_and_close
+from shared.domain.aggregate import DomainEvent
 from shared.domain.errors import ConcurrencyConflict
 from shared.events.envelope import EventContext, type_name
 from shared.eventstore.port import EventStore
@@ -22,16 +25,18 @@ log = logging.getLogger(__name__)
 SCHEDULER = "scheduler"
 
 
-def _type(event: type[FeedbackRoundOpened] | type[FeedbackRoundClosed]) -> str:
-    return type_name("assessment", event.NAME, event.VERSION)
+def _events(store: EventStore, event: type[DomainEvent]) -> list[dict[str, Any]]:
+    """The stored events of a type, every version of it (a round closed before v2 is closed)."""
+    types = [type_name("assessment", event.NAME, v) for v in range(1, event.VERSION + 1)]
+    return [e for t in types for e in store.events_of_type(t)]
 
 
 def due_rounds(store: EventStore, today: date) -> list[str]:
     """Stream ids of open rounds whose closing date lies before today."""
-    closed = {e["streamid"] for e in store.events_of_type(_type(FeedbackRoundClosed))}
+    closed = {e["streamid"] for e in _events(store, FeedbackRoundClosed)}
     return [
         e["streamid"]
-        for e in store.events_of_type(_type(FeedbackRoundOpened))
+        for e in _events(store, FeedbackRoundOpened)
         if e["streamid"] not in closed and date.fromisoformat(e["data"]["closes_on"]) < today
     ]
 
@@ -42,13 +47,11 @@ def close_due_rounds(store: EventStore, today: date) -> int:
     closed = 0
     for stream_id in due_rounds(store, today):
         round_ = repo.get_unscoped(stream_id)
-        loaded = round_.version
-        round_.close("schedule")
         ctx = EventContext(
             round_.tenant, SCHEDULER, f"schedule-{uuid.uuid4()}", actor_roles=("system",)
         )
         try:
-            repo.save(round_, ctx, expected_version=loaded)
+            seal_and_close(store, round_, "schedule", ctx)
             closed += 1
         except ConcurrencyConflict:
             log.info("round changed while closing; next pass retries", extra={"stream": stream_id})

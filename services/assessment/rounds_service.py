@@ -1,4 +1,7 @@
-"""Use cases of feedback rounds: open, invite, remind, withdraw, submit by token, close, read."""
+"""Use cases of feedback rounds: open, invite, remind, withdraw, submit by token, close, read.
+
+A round is two streams: the round itself (published) and its raters' answers (RoundResponses,
+never published); every read of a round takes the answers into its invitations."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from services.assessment.domain.engagement import Engagement
 from services.assessment.domain.feedback import RaterGroup
 from services.assessment.domain.feedback_round import FeedbackRound, Invitation
 from services.assessment.domain.feedback_round_events import RoundSettings
+from services.assessment.domain.round_responses import RoundResponses
 from shared.auth.tokens import Principal
 from shared.clock import today
 from shared.domain.errors import InvalidTransition, NotFound
@@ -24,6 +28,19 @@ RATER_ACTOR = "anonymous-rater"
 def rounds(store: EventStore) -> Repository[FeedbackRound]:
     """The round repository over a store."""
     return Repository(store, FeedbackRound)
+
+
+def responses(store: EventStore) -> Repository[RoundResponses]:
+    """The repository of rounds' answers (an unpublished stream per round)."""
+    return Repository(store, RoundResponses)
+
+
+def _answers_for(store: EventStore, round_: FeedbackRound) -> RoundResponses:
+    """The round's answers, taken into its invitations (statuses, responses)."""
+    stream_id = RoundResponses.stream_for(round_.round_id)
+    answers = responses(store).get_or_new(round_.tenant, stream_id)
+    round_.attach(answers.answers)
+    return answers
 
 
 def new_token(round_id: str) -> tuple[str, str]:
@@ -54,17 +71,30 @@ def round_for(
 ) -> tuple[Engagement, FeedbackRound]:
     """The engagement (visible to the caller) and its round."""
     engagement = application.engagement_for(store, caller, engagement_id)
-    round_ = rounds(store).get(caller.tenant, FeedbackRound.stream_for(round_id))
-    if round_.engagement_id != engagement_id:
-        raise NotFound(f"round {round_id} not found")
+    round_ = _round_of(store, caller, engagement_id, round_id)
+    _answers_for(store, round_)
     return engagement, round_
 
 
-def rounds_of(store: EventStore, caller: Principal, engagement_id: str) -> list[FeedbackRound]:
-    """Every round of an engagement the caller may see, oldest first."""
-    application.engagement_for(store, caller, engagement_id)
+def _round_of(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str
+) -> FeedbackRound:
+    round_ = rounds(store).get(caller.tenant, FeedbackRound.stream_for(round_id))
+    if round_.engagement_id != engagement_id:
+        raise NotFound(f"round {round_id} not found")
+    return round_
+
+
+def rounds_of(
+    store: EventStore, caller: Principal, engagement_id: str
+) -> tuple[Engagement, list[FeedbackRound]]:
+    """An engagement the caller may see and its rounds, oldest first."""
+    engagement = application.engagement_for(store, caller, engagement_id)
     ids = store.stream_ids(caller.tenant, engagement_id, prefix="round-")
-    return [rounds(store).get(caller.tenant, stream_id) for stream_id in ids]
+    found = [rounds(store).get(caller.tenant, stream_id) for stream_id in ids]
+    for round_ in found:
+        _answers_for(store, round_)
+    return engagement, found
 
 
 def change_round(
@@ -88,23 +118,57 @@ def invite(round_: FeedbackRound, group: str, rater_name: str, contact: str) -> 
 
 def rater_round(store: EventStore, token: str) -> tuple[FeedbackRound, Invitation]:
     """The round and invitation a rater's token opens (404 for any token that is not live)."""
+    round_, _ = _rater_streams(store, token)
+    return round_, round_.invitation_for(token_hash(token))
+
+
+def _rater_streams(store: EventStore, token: str) -> tuple[FeedbackRound, RoundResponses]:
     round_id, _, secret = token.partition(".")
     if not round_id.isalnum() or not secret:
         raise NotFound("no such invitation")
     round_ = rounds(store).get_unscoped(FeedbackRound.stream_for(round_id))
-    return round_, round_.invitation_for(token_hash(token))
+    return round_, _answers_for(store, round_)
 
 
 def submit_feedback(
     store: EventStore, token: str, ratings: Mapping[str, int], comments: Mapping[str, str],
     overall_comment: str, correlation_id: str,
 ) -> None:  # fmt: skip
-    """Store one rater's answers; the actor is anonymous, the answers stay private."""
-    round_, _ = rater_round(store, token)
-    loaded = round_.version
-    round_.submit(token_hash(token), ratings, comments, overall_comment, today())
+    """Store one rater's answers in the round's unpublished responses stream (the actor is
+    anonymous): nothing reaches a topic until the round closes."""
+    round_, answers = _rater_streams(store, token)
+    loaded = answers.version
+    answers.submit(round_, token_hash(token), ratings, comments, overall_comment, today())
     ctx = EventContext(round_.tenant, RATER_ACTOR, correlation_id, actor_roles=("rater",))
-    rounds(store).save(round_, ctx, expected_version=loaded)
+    responses(store).save(answers, ctx, expected_version=loaded)
+
+
+def close_round(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str, closed_by: str,
+    ctx: EventContext, if_match: int | None = None,
+) -> FeedbackRound:  # fmt: skip
+    """The engagement's coach (or an admin) closes a round: seal_and_close."""
+    application.engagement_to_change(store, caller, engagement_id)
+    return seal_and_close(store, _round_of(store, caller, engagement_id, round_id), closed_by,
+                          ctx, if_match)  # fmt: skip
+
+
+def seal_and_close(
+    store: EventStore, round_: FeedbackRound, closed_by: str, ctx: EventContext,
+    if_match: int | None = None,
+) -> FeedbackRound:  # fmt: skip
+    """Seal the round's answers at the version its results are computed from (an answer stored
+    meanwhile is a conflict, never left out), then store the closing. A closing that then
+    conflicts leaves the answers sealed: its retry finds them so and closes."""
+    answers = _answers_for(store, round_)
+    loaded = answers.version
+
+    def act(round_: FeedbackRound) -> None:
+        round_.close(closed_by)  # refused for a closed round before anything is stored
+        answers.seal(round_)
+        responses(store).save(answers, ctx, expected_version=loaded)
+
+    return rounds(store).update(round_, act, ctx, if_match)
 
 
 def results_for(
@@ -115,4 +179,15 @@ def results_for(
     if not round_.closed:
         raise InvalidTransition("results exist once the round is closed")
     access.require_results(caller, engagement, round_.results_visible_to_manager)
+    return round_
+
+
+def comments_for(
+    store: EventStore, caller: Principal, engagement_id: str, round_id: str
+) -> FeedbackRound:
+    """A closed round for a caller allowed its released comments (access.require_comments)."""
+    engagement, round_ = round_for(store, caller, engagement_id, round_id)
+    access.require_comments(caller, engagement, round_.results_visible_to_manager)
+    if not round_.closed:
+        raise InvalidTransition("comments are released once the round is closed")
     return round_

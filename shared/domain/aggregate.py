@@ -77,6 +77,9 @@ class Aggregate:
     EVENTS: ClassVar[tuple[type[DomainEvent], ...]] = ()
     # (name, old version) -> function lifting the payload one version up
     UPCASTERS: ClassVar[Mapping[tuple[str, int], Upcaster]] = {}
+    # False: the stream stays in its service's store, no event of it reaches a topic (the
+    # repository stores its commits with no outbox entry); its types are in no catalogue.
+    PUBLISHED: ClassVar[bool] = True
 
     def __init__(self, stream_id: str) -> None:
         self.stream_id = stream_id

@@ -50,7 +50,8 @@ class MemoryEventStore(EventStore):
 
     def unpublished(self, limit: int = 100) -> list[Commit]:
         with self._lock:
-            pending = [c for c in self._commits if c.id not in self._published][:limit]
+            pending = [c for c in self._commits if c.published and c.id not in self._published]
+            pending = pending[:limit]
             return [dataclasses.replace(c, private=()) for c in pending]
 
     def mark_published(self, commit_ids: list[str]) -> None:

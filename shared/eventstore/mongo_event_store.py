@@ -75,20 +75,23 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} is at version {current}, not {commit.start}"
             )
         document = _document(commit)
-        entry = self.outbox.add(document)
+        # A commit that is not published gets no outbox entry: the relay never sees it.
+        entry = self.outbox.add(document) if commit.published else None
         # Any other failure leaves the entry not ready: the commit may be stored even so
         # (a lost reply), and the relay settles it by looking.
         try:
             self._commits.insert_one(document)
         except DuplicateKeyError as exc:
-            self.outbox.drop(entry["_id"])
+            if entry is not None:
+                self.outbox.drop(entry["_id"])
             raise ConcurrencyConflict(
                 f"stream {commit.stream_id} moved past version {commit.start}"
             ) from exc
-        self.outbox.ready(entry)
         if fresh and cached is not None:
             self._cache.put(commit.stream_id, [*cached, document])
-        self._on_append()
+        if entry is not None:
+            self.outbox.ready(entry)
+            self._on_append()
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
         events = [e for doc in self._stored(stream_id) for e in with_private(commit_of(doc))]
@@ -146,6 +149,8 @@ def _document(commit: Commit) -> dict[str, Any]:
         "end": commit.end,
         "events": list(commit.events),
         "private": list(commit.private),
+        # not `published: False`: that marks legacy commits the relay adopts and publishes
+        "internal": not commit.published,
         "recorded_at": datetime.now(UTC),
         # nanoseconds: orders commits finer than BSON dates (milliseconds) can
         "seq": time.time_ns(),

@@ -129,6 +129,7 @@ def commit_of(doc: dict[str, Any]) -> Commit:
         events=tuple(doc["events"]),
         commit_id=doc["_id"],
         private=tuple(doc.get("private") or ()),
+        published=not doc.get("internal", False),
     )
 
 

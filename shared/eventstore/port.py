@@ -18,7 +18,8 @@ class Commit:
     `start` is the stream version before the commit (the writer's expected
     version); its events carry versions start+1 .. start+len(events).
     `private` holds, per event, data that stays in this service's store (contacts,
-    token hashes): it is never published and is outside the hash chain.
+    token hashes): it is never published and is outside the hash chain. A commit not
+    `published` (of an aggregate whose stream stays in the service) never reaches a topic.
     """
 
     stream_id: str
@@ -28,6 +29,7 @@ class Commit:
     events: tuple[dict[str, Any], ...]
     commit_id: str = field(default="")
     private: tuple[dict[str, Any], ...] = ()
+    published: bool = True
 
     @property
     def end(self) -> int:
@@ -63,8 +65,9 @@ class EventStore(abc.ABC):
     - `load` returns a stream's events in version order ([] for an unknown stream),
       each with its private data under "private" when it has any.
     - `unpublished` commits carry the public envelopes only.
-    - Every appended commit is returned by `unpublished` (oldest first, each
-      stream in version order) until `mark_published` names it.
+    - Every appended commit that is `published` is returned by `unpublished` (oldest
+      first, each stream in version order) until `mark_published` names it; one that is
+      not is loaded like any other and never returned by `unpublished`.
     """
 
     @abc.abstractmethod

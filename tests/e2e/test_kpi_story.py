@@ -98,7 +98,7 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
     sent_back = next(e for e in events if e["type"] == "mastery.kpi.KpiSentBack.v1")
     assert sent_back["actor"] == "mgr-1" and sent_back["reason"] == "8% is not ambitious enough"
 
-    assessment_events = 1 + 1 + 3 + 3 + 1  # opened, pulse round: opened, 3 invited, 3 in, closed
+    assessment_events = 1 + 1 + 3 + 1  # opened, pulse round: opened, 3 invited, closed
     lines = wait_for_timeline(system, http, engagement["id"], len(everything) + assessment_events)
     assert "Target of 'Net revenue retention' changed 96 → 95: month 2: market moved" in lines
 

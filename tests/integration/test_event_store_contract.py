@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -51,6 +52,16 @@ def test_stale_expected_version_conflicts_and_stores_nothing(store):
     with pytest.raises(ConcurrencyConflict):
         store.append(commit("s1", 5))  # beyond the head
     assert store.version("s1") == 2 and len(store.load("s1")) == 2
+
+
+def test_a_commit_not_published_is_loaded_and_never_offered_to_the_relay(store):
+    store.append(dataclasses.replace(commit("quiet", 0, 2), published=False))
+    store.append(dataclasses.replace(commit("quiet", 2), published=False))
+    store.append(commit("loud", 0))
+    with pytest.raises(ConcurrencyConflict):
+        store.append(dataclasses.replace(commit("quiet", 2), published=False))
+    assert [e["streamversion"] for e in store.load("quiet")] == [1, 2, 3]
+    assert [c.stream_id for c in store.unpublished()] == ["loud"]
 
 
 def test_streams_are_independent(store):

@@ -37,6 +37,8 @@ CALLS = [
     Call(f"POST {ROUND}/closure"),
     Call(f"GET {ROUND}/results", variant="shared", ids={"rid": "shared"}),
     Call(f"GET {ROUND}/results", variant="not shared", ids={"rid": "not shared"}),
+    Call(f"GET {ROUND}/comments", variant="shared", ids={"rid": "shared"}),
+    Call(f"GET {ROUND}/comments", variant="not shared", ids={"rid": "not shared"}),
     Call(f"POST {E}/profiles", 201, PROFILE),
     Call(f"POST {E}/barriers", 201, BARRIER),
     Call(f"POST {E}/barriers/{{bid}}/resolution", body={"note": "done"}),
@@ -82,11 +84,21 @@ def shows(call: Call, body: dict) -> str:
     """What a read answered, in the words of the matrix's brackets."""
     if call.route == f"GET {E}":
         return "with contacts" if any("contact" in s for s in body["stakeholders"]) else ""
+    if call.route == f"GET {E}/rounds":
+        return _responses(body["rounds"], "with responses")
     if call.route == f"GET {ROUND}":
-        return "with invitations" if "invitations" in body else ""
+        return _responses([body], "with invitations" if "invitations" in body else "")
     if call.route == f"GET {E}/needs-assessment":
         return "with profiles" if "profiles" in body else "without profiles"
     return ""
+
+
+def _responses(rounds: list[dict], full: str) -> str:
+    """Rounds answered with their responses per group always (`full`), or only once closed."""
+    if all("submitted" in r for r in rounds):
+        return full
+    quiet = all(("submitted" in r) == (r["status"] == "closed") for r in rounds)
+    return "no responses while open" if quiet else "responses of some open rounds"
 
 
 @pytest.mark.parametrize(("call", "caller", "foreign"), grid(CALLS))

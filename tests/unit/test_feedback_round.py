@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date
+from weakref import WeakKeyDictionary
 
 import pytest
 
@@ -10,6 +11,7 @@ from services.assessment.domain.feedback_round import (
     catalogue_competency,
 )
 from services.assessment.domain.feedback_round_events import Purpose, RoundSettings
+from services.assessment.domain.round_responses import RoundResponses
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
@@ -46,11 +48,23 @@ def invite(round_: FeedbackRound, n: int, group: RaterGroup) -> None:
     round_.invite(invitation, TODAY)
 
 
+ANSWERS: WeakKeyDictionary[FeedbackRound, RoundResponses] = WeakKeyDictionary()
+
+
+def answers_of(round_: FeedbackRound) -> RoundResponses:
+    """The round's responses stream, kept beside it for the test (the service loads both)."""
+    return ANSWERS.setdefault(round_, RoundResponses(RoundResponses.stream_for(round_.round_id)))
+
+
+def submit(round_: FeedbackRound, n: int, ratings: dict, today: date = TODAY, **kw) -> None:
+    answers = answers_of(round_)
+    answers.submit(round_, token_hash(n), ratings, kw.get("comments", {}), "", today)
+    round_.attach(answers.answers)
+
+
 def rate(round_: FeedbackRound, n: int, value: int, comment: str = "") -> None:
     comments = {"listening": comment} if comment else {}
-    round_.submit(
-        token_hash(n), {"listening": value, "custom:strategy": value}, comments, "", TODAY
-    )
+    submit(round_, n, {"listening": value, "custom:strategy": value}, comments=comments)
 
 
 def full_round() -> FeedbackRound:
@@ -135,16 +149,14 @@ def test_submissions_must_fit_the_rounds_scale_and_competencies(ratings):
     round_ = opened()
     invite(round_, 1, RaterGroup.PEER)
     with pytest.raises(InvalidCommand):
-        round_.submit(token_hash(1), ratings, {}, "", TODAY)
+        submit(round_, 1, ratings)
 
 
 def test_after_the_closing_date_or_closing_nothing_more_is_accepted():
     round_ = opened()
     invite(round_, 1, RaterGroup.PEER)
     with pytest.raises(InvalidTransition):
-        round_.submit(
-            token_hash(1), {"listening": 3, "custom:strategy": 3}, {}, "", date(2026, 3, 1)
-        )
+        submit(round_, 1, {"listening": 3, "custom:strategy": 3}, date(2026, 3, 1))
     round_.close("coach")
     with pytest.raises(InvalidTransition):
         rate(round_, 1, 3)
@@ -163,7 +175,8 @@ def test_closing_publishes_aggregates_with_the_direct_reports_suppressed():
     assert [g["group"] for g in listening["groups"]] == ["self", "manager", "peer"]
     assert listening["others"]["count"] == 4  # manager and three peers, no direct reports
     assert listening["gap"]["flag"] == "blind_spot"
-    assert sorted(c["text"] for c in results["comments"]) == [
+    assert "comments" not in results  # aggregates only
+    assert sorted(c.text for c in round_.comments) == [
         "peer remark 2", "peer remark 3", "peer remark 4"
     ]  # fmt: skip
 
@@ -174,11 +187,48 @@ def test_published_events_hold_counts_and_aggregates_never_raters_or_answers():
     round_ = full_round()
     round_.close("coach")
     repo.save(round_, EventContext("acme", "c1", "corr"))
+    Repository(store, RoundResponses).save(answers_of(round_), EventContext("acme", "r", "k"))
     published = repr([e for c in store.unpublished() for e in c.events])
     for n in range(7):
         for secret in (f"Rater {n}", f"rater{n}@example.org", token_hash(n), f"i{n}'"):
             assert secret not in published
-    assert "peer remark" in published  # released comments (peers met the threshold) only
+    assert "peer remark" not in published and "ResponseRecorded" not in published
+    closing = next(c for c in store.unpublished() if c.stream_id == "round-r1").events[-1]
+    assert closing["type"] == "mastery.assessment.FeedbackRoundClosed.v2"
+    assert closing["data"]["results_visible_to_manager"] is False
     reloaded = repo.get("acme", "round-r1")
     assert reloaded.closed and reloaded.invitations["i3"].contact == "rater3@example.org"
-    assert reloaded.results == round_.results
+    assert reloaded.results == round_.results and reloaded.comments == round_.comments
+
+
+def test_a_round_closed_in_v1_replays_with_its_comments_moved_out_of_the_results():
+    round_ = full_round()
+    round_.close("coach")
+    closed = round_.pending[-1]
+    old = closed.results | {"comments": [{"competency": None, "text": "old"}]}
+    v1 = {"type": "mastery.assessment.FeedbackRoundClosed.v1", "data": {
+        "engagement_id": "e1", "round_id": "r1", "closed_by": "coach", "responses": [],
+        "results": old}}  # fmt: skip
+    upcast = FeedbackRound.event_from(v1)
+    assert upcast.results == closed.results and "comments" not in upcast.results
+    assert [(c.competency, c.text) for c in upcast.comments] == [(None, "old")]
+
+
+def test_sealed_answers_take_no_more_feedback():
+    round_ = opened()
+    invite(round_, 1, RaterGroup.PEER)
+    answers_of(round_).seal(round_)
+    answers_of(round_).seal(round_)  # once
+    assert [e.NAME for e in answers_of(round_).pending] == ["ResponsesSealed"]
+    with pytest.raises(InvalidTransition, match="closed"):
+        rate(round_, 1, 3)
+
+
+def test_an_answer_wins_over_a_withdrawal_that_raced_it():
+    round_ = opened()
+    invite(round_, 1, RaterGroup.PEER)
+    answers = answers_of(round_)
+    answers.submit(round_, token_hash(1), {"listening": 3, "custom:strategy": 3}, {}, "", TODAY)
+    round_.withdraw("i1", TODAY)  # decided on the round before it took the answer in
+    round_.attach(answers.answers)
+    assert round_.counts("submitted") == {"peer": 1} == round_.counts("invited")

@@ -1,4 +1,5 @@
 from services.reporting.domain.feedback_views import (
+    ROUND_EVENTS,
     apply_round_event,
     behaviour_shift,
     competency_trends,
@@ -59,3 +60,31 @@ def test_behaviour_shift_per_development_area():
     shifts = behaviour_shift(areas, competency_trends(rounds), rounds)
     assert (shifts[0]["first"], shifts[0]["last"], shifts[0]["shift"]) == (2.8, 3.6, 0.8)
     assert shifts[1]["shift"] is None
+
+
+def test_old_v1_events_leave_no_comment_and_no_response_count_in_the_read_model():
+    opened = event("FeedbackRoundOpened", 1, "r1", purpose="pulse", competencies=[],
+                   scale_minimum=-3, scale_maximum=3, anonymity_threshold=3,
+                   closes_on="2026-09-01", results_visible_to_manager=True)  # fmt: skip
+    v1_results = results(2.0, 3.0, None) | {"comments": [{"competency": None, "text": "Pat!"}]}
+    closed = event("FeedbackRoundClosed", 3, "r1", closed_by="coach", responses=[],
+                   results=v1_results)  # fmt: skip
+    assert "FeedbackSubmitted" not in ROUND_EVENTS  # the projection ignores it
+    doc = apply_round_event(apply_round_event(None, opened), closed)
+    assert "submitted" not in doc
+    assert "Pat!" not in repr(doc) and "comments" not in doc["results"]
+
+
+def test_old_feedback_submitted_events_have_no_timeline_line_nor_audit_record():
+    from services.reporting.projections.audit import AuditProjection
+    from services.reporting.projections.timeline import TimelineProjection
+    from tests.unit.memory_collection import MemoryCollection
+
+    models = {n: MemoryCollection() for n in ("timeline", "audit", "received_events")}
+    submitted = event("FeedbackSubmitted", 2, "r1", submitted=[{"group": "peer", "count": 1}])
+    submitted |= {"id": "evt-2", "subject": "e1", "streamid": "round-r1", "actor": "rater",
+                  "correlationid": "c", "hash": "h" * 64}  # fmt: skip
+    TimelineProjection(models).handle(submitted)
+    AuditProjection(models).handle(submitted)
+    assert models["timeline"].documents == {} and models["audit"].documents == {}
+    assert list(models["received_events"].documents) == ["evt-2"]  # verify still re-hashes it

@@ -91,7 +91,10 @@ class RoundSchema(Schema):
     results_visible_to_manager = fields.Boolean()
     status = fields.String()
     invited = fields.List(fields.Nested(GroupCountSchema))
-    submitted = fields.List(fields.Nested(GroupCountSchema))
+    submitted = fields.List(
+        fields.Nested(GroupCountSchema),
+        metadata={"description": "Coach and admins; everyone else once the round closed."},
+    )
     invitations = fields.List(
         fields.Nested(InvitationSchema), metadata={"description": "Coach and admins only."}
     )
@@ -113,6 +116,17 @@ class ResultsSchema(Schema):
     purpose = fields.String()
     responses = fields.List(fields.Nested(GroupCountSchema))
     results = fields.Dict()
+
+
+class CommentSchema(Schema):
+    competency = fields.String(allow_none=True, metadata={"description": "None: overall."})
+    text = fields.String()
+
+
+class CommentsSchema(Schema):
+    round_id = fields.String()
+    purpose = fields.String()
+    comments = fields.List(fields.Nested(CommentSchema))
 
 
 class SubmitFeedbackSchema(StrictSchema):

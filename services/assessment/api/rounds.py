@@ -1,4 +1,5 @@
-"""Feedback rounds, coach side: open, invite, remind, withdraw, close, read status and results."""
+"""Feedback rounds, coach side: open, invite, remind, withdraw, read status (closing, results
+and comments: round_results.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from services.assessment.api.round_schemas import (
     InvitationTokenSchema,
     InviteSchema,
     OpenRoundSchema,
-    ResultsSchema,
     RoundListSchema,
     RoundSchema,
 )
@@ -32,7 +32,10 @@ PULSE_SCALE, FULL_SCALE = Scale(-3, 3), Scale(1, 5)
 
 
 def round_view(round_: FeedbackRound, with_invitations: bool) -> dict[str, Any]:
-    """A round's status: settings and counts per group; invitations for the coach only."""
+    """A round's status: settings and invitations per group; for the coach and admin the
+    invitations and the responses per group, for everyone else the responses only once the
+    round closed (then published): while it is open, a count that moves would tell when a
+    confidential rater answered."""
     view: dict[str, Any] = {
         "id": round_.round_id,
         "engagement_id": round_.engagement_id,
@@ -44,14 +47,21 @@ def round_view(round_: FeedbackRound, with_invitations: bool) -> dict[str, Any]:
         "results_visible_to_manager": round_.results_visible_to_manager,
         "status": "closed" if round_.closed else "open",
         "invited": _counts(round_.counts("invited")),
-        "submitted": _counts(round_.counts("submitted")),
         "version": round_.version,
     }
+    if with_invitations or round_.closed:
+        view["submitted"] = _counts(round_.counts("submitted"))
     if with_invitations:
         view["invitations"] = [
             {"id": i.id, "group": i.group.value, "rater_name": i.rater_name, "status": i.status}
             for i in round_.invitations.values()
         ]
+    return view
+
+
+def _listed(round_: FeedbackRound, coaches: bool) -> dict[str, Any]:
+    view = round_view(round_, coaches)
+    view.pop("invitations", None)  # the listing never names raters
     return view
 
 
@@ -95,9 +105,11 @@ class Rounds(MethodView):
     @blp.response(200, RoundListSchema)
     @blp.doc(security=SECURITY)
     def get(self, engagement_id: str) -> Any:
-        """Every round of the engagement with its counts per group."""
-        found = service.rounds_of(resources().event_store, current_principal(), engagement_id)
-        return {"rounds": [round_view(r, False) for r in found]}
+        """Every round of the engagement with its counts per group (responses as round_view)."""
+        caller = current_principal()
+        engagement, found = service.rounds_of(resources().event_store, caller, engagement_id)
+        coaches = access.may(access.ADMINISTER, caller, engagement)
+        return {"rounds": [_listed(r, coaches) for r in found]}
 
 
 @blp.route("/<string:engagement_id>/rounds/<string:round_id>")
@@ -180,38 +192,3 @@ class Reminder(MethodView):
 
         round_ = _change(engagement_id, round_id, act)
         return issued | {"invitation_id": invitation_id}, etag(round_.version)
-
-
-@blp.route("/<string:engagement_id>/rounds/<string:round_id>/closure")
-class Closure(MethodView):
-    @requires()
-    @blp.response(200, ResultsSchema)
-    @blp.doc(security=SECURITY)
-    def post(self, engagement_id: str, round_id: str) -> Any:
-        """Close the round and compute its anonymity-safe results."""
-        closed_by = "admin" if current_principal().has_any("admin") else "coach"
-        round_ = _change(engagement_id, round_id, lambda r: r.close(closed_by))
-        return results_view(round_), etag(round_.version)
-
-
-@blp.route("/<string:engagement_id>/rounds/<string:round_id>/results")
-class Results(MethodView):
-    @requires()
-    @blp.response(200, ResultsSchema)
-    @blp.doc(security=SECURITY)
-    def get(self, engagement_id: str, round_id: str) -> Any:
-        """A closed round's results, for those it is shared with."""
-        round_ = service.results_for(
-            resources().event_store, current_principal(), engagement_id, round_id
-        )
-        return results_view(round_)
-
-
-def results_view(round_: FeedbackRound) -> dict[str, Any]:
-    """Exactly what the round published at closing."""
-    return {
-        "round_id": round_.round_id,
-        "purpose": round_.purpose.value,
-        "responses": _counts(round_.counts("submitted")),
-        "results": round_.results,
-    }

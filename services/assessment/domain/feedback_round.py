@@ -1,8 +1,10 @@
 """The FeedbackRound aggregate: one 360 or pulse round of an engagement.
 
-Rater identities, contacts, token hashes and individual answers are PRIVATE event
-fields: they stay in the assessment service's store. Published events carry
-counts per rater group and, at closing, the anonymity-safe aggregates only.
+Rater identities, contacts and token hashes are PRIVATE event fields, and so are the
+released comments of the closing: they stay in the assessment service's store. The
+answers are in the round's unpublished responses stream (round_responses.py). Published
+events carry invitations per rater group and, at closing, the responses per group and the
+anonymity-safe aggregates only.
 """
 
 from __future__ import annotations
@@ -21,12 +23,10 @@ from services.assessment.domain.feedback import (
     Scale,
     aggregate,
     rater_group,
-    validate_response,
     validate_threshold,
 )
 from services.assessment.domain.feedback_round_events import (
     Competency,
-    FeedbackComment,
     FeedbackRoundClosed,
     FeedbackRoundOpened,
     FeedbackSubmitted,
@@ -35,8 +35,10 @@ from services.assessment.domain.feedback_round_events import (
     Purpose,
     RaterInvited,
     RaterReminded,
-    Rating,
+    ReleasedComment,
+    ResponseRecorded,
     RoundSettings,
+    closed_v1_to_v2,
 )
 from shared.domain.aggregate import Aggregate
 from shared.domain.capabilities import BY_ID, is_known
@@ -62,6 +64,7 @@ class FeedbackRound(Aggregate):
     CONTEXT = "assessment"
     EVENTS = (FeedbackRoundOpened, RaterInvited, RaterReminded, InvitationWithdrawn,
               FeedbackSubmitted, FeedbackRoundClosed)  # fmt: skip
+    UPCASTERS = {("FeedbackRoundClosed", 1): closed_v1_to_v2}
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
@@ -76,6 +79,7 @@ class FeedbackRound(Aggregate):
         self.reminders = 0
         self.closed = False
         self.results: dict[str, Any] = {}
+        self.comments: tuple[ReleasedComment, ...] = ()
 
     @staticmethod
     def stream_for(round_id: str) -> str:
@@ -107,7 +111,7 @@ class FeedbackRound(Aggregate):
 
     def invite(self, invitation: Invitation, today: date) -> None:
         """Invite a rater in a group; at most one self-rater."""
-        self._require_open(today)
+        self.require_open(today)
         if invitation.group is RaterGroup.SELF and any(
             i.group is RaterGroup.SELF and i.status != "withdrawn"
             for i in self.invitations.values()
@@ -123,7 +127,7 @@ class FeedbackRound(Aggregate):
 
     def remind(self, invitation_id: str, token_hash: str, today: date) -> None:
         """Re-issue a pending invitation's token (the old one stops working)."""
-        self._require_open(today)
+        self.require_open(today)
         self._pending(invitation_id)
         self.record(
             RaterReminded(
@@ -133,7 +137,7 @@ class FeedbackRound(Aggregate):
 
     def withdraw(self, invitation_id: str, today: date) -> None:
         """Withdraw an invitation that has not been answered."""
-        self._require_open(today)
+        self.require_open(today)
         invitation = self._pending(invitation_id)
         counts = self._counts("invited", without=invitation.id)
         self.record(InvitationWithdrawn(self.engagement_id, self.round_id, counts, invitation_id))
@@ -148,44 +152,29 @@ class FeedbackRound(Aggregate):
             raise NotFound("no such invitation")
         return found
 
-    def submit(
-        self,
-        token_hash: str,
-        ratings: Mapping[str, int],
-        comments: Mapping[str, str],
-        overall_comment: str,
-        today: date,
-    ) -> None:
-        """Record one rater's feedback: once per token, on the round's scale and competencies."""
-        invitation = self.invitation_for(token_hash)
-        self._require_open(today)
-        if invitation.status == "submitted":
-            raise InvalidTransition("feedback for this invitation was already submitted")
-        ids = [c.id for c in self.competencies]
-        validate_response(self.scale, ids, invitation.group.value, ratings, comments,
-                          overall_comment)  # fmt: skip
-        submitted = self._counts("submitted", extra=invitation.group)
-        self.record(
-            FeedbackSubmitted(
-                self.engagement_id, self.round_id, submitted, invitation.id,
-                tuple(Rating(c, ratings[c]) for c in ids),
-                tuple(FeedbackComment(c, t) for c, t in comments.items() if t.strip()),
-                overall_comment,
-            )
-        )  # fmt: skip
+    def attach(self, answers: Mapping[str, ResponseRecorded]) -> None:
+        """Take in the answers of the round's responses stream (by invitation id). An answer
+        wins over a withdrawal that raced it: the rater did answer."""
+        for invitation_id, answer in answers.items():
+            invitation = self.invitations[invitation_id]
+            invitation.status = "submitted"
+            invitation.response = _response(invitation.group.value, answer)
 
     def close(self, closed_by: str, shuffle: Callable[[list[str]], None] = random.shuffle) -> None:
         """Close the round and publish its anonymity-safe aggregates."""
         if self.closed:
             raise InvalidTransition("the round is already closed")
         responses = [i.response for i in self.invitations.values() if i.response is not None]
-        results = aggregate(
+        found = aggregate(
             self.scale, self.threshold, [c.id for c in self.competencies], responses, shuffle
         )
+        results = found.to_data()
+        del results["comments"]  # private: served by the assessment service alone
+        comments = tuple(ReleasedComment(c.competency, c.text) for c in found.comments)
         self.record(
             FeedbackRoundClosed(
                 self.engagement_id, self.round_id, closed_by, self._counts("submitted"),
-                results.to_data(),
+                results, self.results_visible_to_manager, comments,
             )
         )  # fmt: skip
 
@@ -204,7 +193,8 @@ class FeedbackRound(Aggregate):
             tally[extra] += 1
         return tuple(GroupCount(g.value, tally[g]) for g in RaterGroup if tally[g])
 
-    def _require_open(self, today: date) -> None:
+    def require_open(self, today: date) -> None:
+        """InvalidTransition unless the round still takes invitations and answers."""
         if self.closed:
             raise InvalidTransition("the round is closed")
         if today > self.closes_on:
@@ -241,18 +231,24 @@ class FeedbackRound(Aggregate):
         self.invitations[event.invitation_id].status = "withdrawn"
 
     def on_FeedbackSubmitted(self, event: FeedbackSubmitted) -> None:
+        # v1: answers stored in the round's own stream before issue 8
         invitation = self.invitations[event.invitation_id]
         invitation.status = "submitted"
-        invitation.response = Response.of(
-            invitation.group.value,
-            {r.competency: r.rating for r in event.ratings},
-            {c.competency: c.text for c in event.comments},
-            event.overall_comment,
-        )
+        invitation.response = _response(invitation.group.value, event)
 
     def on_FeedbackRoundClosed(self, event: FeedbackRoundClosed) -> None:
         self.closed = True
         self.results = event.results
+        self.comments = event.comments
+
+
+def _response(group: str, answer: FeedbackSubmitted | ResponseRecorded) -> Response:
+    return Response.of(
+        group,
+        {r.competency: r.rating for r in answer.ratings},
+        {c.competency: c.text for c in answer.comments},
+        answer.overall_comment,
+    )
 
 
 def _check_competencies(competencies: tuple[Competency, ...]) -> None:

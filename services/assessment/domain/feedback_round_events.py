@@ -1,7 +1,7 @@
 """Events of the FeedbackRound aggregate and the values they carry.
 
-PRIVATE fields (rater identity, contact, token hash, individual answers) are kept in
-the assessment service's store and never published.
+PRIVATE fields (rater identity, contact, token hash, individual answers, released
+comments) are kept in the assessment service's store and never published.
 """
 
 from __future__ import annotations
@@ -120,6 +120,9 @@ class FeedbackComment:
 
 @dataclass(frozen=True)
 class FeedbackSubmitted(DomainEvent):
+    """v1, published one by one until issue 8: kept to replay rounds stored before. New
+    answers are ResponseRecorded events of the round's unpublished responses stream."""
+
     NAME: ClassVar[str] = "FeedbackSubmitted"
     PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "ratings", "comments",
                                           "overall_comment")  # fmt: skip
@@ -133,10 +136,58 @@ class FeedbackSubmitted(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ReleasedComment:
+    """A comment of a group that met the threshold: unattributed; overall when no competency."""
+
+    competency: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class FeedbackRoundClosed(DomainEvent):
+    """v2: the published results are aggregates only; the released comments are private
+    (served by the assessment service alone)."""
+
     NAME: ClassVar[str] = "FeedbackRoundClosed"
+    VERSION: ClassVar[int] = 2
+    PRIVATE: ClassVar[tuple[str, ...]] = ("comments",)
     engagement_id: str
     round_id: str
     closed_by: str
     responses: tuple[GroupCount, ...]
     results: dict[str, Any] = field(default_factory=dict)
+    results_visible_to_manager: bool = False
+    comments: tuple[ReleasedComment, ...] = ()
+
+
+def closed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """FeedbackRoundClosed v1 -> v2: the comments move out of the results into the private
+    part. v1 did not state the manager setting: the round has it from its opening."""
+    results = dict(data.get("results") or {})
+    comments = results.pop("comments", [])
+    return data | {"results": results, "comments": comments}
+
+
+@dataclass(frozen=True)
+class ResponseRecorded(DomainEvent):
+    """One rater's answers, in the round's responses stream (never published). The answers
+    are PRIVATE as well, so that they would stay here even if the stream were published."""
+
+    NAME: ClassVar[str] = "ResponseRecorded"
+    PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "ratings", "comments",
+                                          "overall_comment")  # fmt: skip
+    engagement_id: str
+    round_id: str
+    invitation_id: str = ""
+    ratings: tuple[Rating, ...] = ()
+    comments: tuple[FeedbackComment, ...] = ()
+    overall_comment: str = ""
+
+
+@dataclass(frozen=True)
+class ResponsesSealed(DomainEvent):
+    """The round is closing: no answer is taken after this (its results count every one)."""
+
+    NAME: ClassVar[str] = "ResponsesSealed"
+    engagement_id: str
+    round_id: str

@@ -1,6 +1,8 @@
 """360 read models as pure functions: each round as the assessment topic told it, and an
 engagement's feedback over time (baseline -> midpoint -> final deltas, blind spots, hidden
-strengths, behaviour shift per development area). Only the published aggregates exist here."""
+strengths, behaviour shift per development area). Only the published aggregates exist here:
+no comment (FeedbackRoundClosed v1 still carried them; they are dropped) and no response
+before the closing (FeedbackSubmitted v1 told each one; it is ignored)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from shared.events.envelope import event_name
 
 ROUND_EVENTS = ("FeedbackRoundOpened", "RaterInvited", "InvitationWithdrawn",
-                "FeedbackSubmitted", "FeedbackRoundClosed")  # fmt: skip
+                "FeedbackRoundClosed")  # fmt: skip
 FULL_ROUNDS = ("baseline", "midpoint", "final")
 
 
@@ -23,7 +25,7 @@ def apply_round_event(current: dict[str, Any] | None, envelope: Mapping[str, Any
     doc = copy.deepcopy(current) if current else {
         "_id": data["round_id"], "tenant": envelope["tenant"],
         "engagement_id": data["engagement_id"], "status": "open", "invited": [],
-        "submitted": [], "results": None, "responses": [], "closed_at": None,
+        "results": None, "responses": [], "closed_at": None,
     }  # fmt: skip
     doc["version"] = envelope["streamversion"]
     if name == "FeedbackRoundOpened":
@@ -33,12 +35,16 @@ def apply_round_event(current: dict[str, Any] | None, envelope: Mapping[str, Any
         doc["opened_at"] = envelope["time"]
     elif name in ("RaterInvited", "InvitationWithdrawn"):
         doc["invited"] = data["invited"]
-    elif name == "FeedbackSubmitted":
-        doc["submitted"] = data["submitted"]
     elif name == "FeedbackRoundClosed":
-        doc |= {"status": "closed", "results": data["results"], "responses": data["responses"],
-                "closed_at": envelope["time"], "closed_by": data["closed_by"]}  # fmt: skip
+        doc |= {"status": "closed", "results": aggregates_of(data["results"]),
+                "responses": data["responses"], "closed_at": envelope["time"],
+                "closed_by": data["closed_by"]}  # fmt: skip
     return doc
+
+
+def aggregates_of(results: Mapping[str, Any]) -> dict[str, Any]:
+    """A closed round's results without the comments a v1 event still carries."""
+    return {k: v for k, v in results.items() if k != "comments"}
 
 
 def _figures(result: Mapping[str, Any]) -> dict[str, Any]:

@@ -132,9 +132,6 @@ LINES: dict[str, Describe] = {
     "InvitationWithdrawn": lambda d: (
         f"Invitation withdrawn; invitations now {_counts(d.get('invited'))}"
     ),
-    "FeedbackSubmitted": lambda d: (
-        f"Feedback received; responses now {_counts(d.get('submitted'))}"
-    ),
     "FeedbackRoundClosed": _round_closed,
     "EngagementOpened": _engagement_opened,
     "StakeholderAdded": lambda d: (
@@ -152,6 +149,16 @@ LINES: dict[str, Describe] = {
     ),
     "EngagementCancelled": lambda d: f"Engagement cancelled during {_phase(d.get('from_phase'))}",
 }
+
+
+# Events kept off the timeline and the audit trail (only the log verify re-hashes keeps them):
+# FeedbackSubmitted v1 told, with its time, when a rater of a confidential group answered.
+UNSHOWN = frozenset({"FeedbackSubmitted"})
+
+
+def shown(envelope: Mapping[str, Any]) -> bool:
+    """Whether the event has a line on the timeline and a record in the audit trail."""
+    return event_name(str(envelope.get("type", ""))) not in UNSHOWN
 
 
 def describe(envelope: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.reporting.domain.audit import audit_record
+from services.reporting.domain.timeline_lines import shown
 from services.reporting.projections.read_models import ReadModels
 from shared.projections.writes import insert_once
 
@@ -32,8 +33,9 @@ class AuditProjection:
         )  # fmt: skip
 
     def handle(self, envelope: dict[str, Any]) -> None:
-        """Record the event once, in both collections."""
-        insert_once(self._audit, audit_record(envelope))
+        """Record the event once, in both collections (in the audit trail if `shown`)."""
+        if shown(envelope):
+            insert_once(self._audit, audit_record(envelope))
         received = {
             "_id": envelope["id"],
             "tenant": envelope["tenant"],

@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.reporting.domain.kpi_views import event_withheld_from_manager
-from services.reporting.domain.timeline_lines import describe
+from services.reporting.domain.timeline_lines import describe, shown
 from services.reporting.projections.read_models import ReadModels, visible_to
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
@@ -29,7 +29,9 @@ class TimelineProjection:
         )
 
     def handle(self, envelope: dict[str, Any]) -> None:
-        """Add the event to its engagement's timeline once."""
+        """Add the event to its engagement's timeline once (if it has a line: `shown`)."""
+        if not shown(envelope):
+            return
         entry = {
             "tenant": envelope["tenant"],
             "engagement_id": envelope["subject"],
