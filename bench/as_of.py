@@ -1,8 +1,9 @@
 """As-of query vs find-by-_id: python -m bench.as_of [--versions 10000] [--queries 2000]
 
 One KPI with 10,000 versions in a fresh generation 0, written by the reporting service's own
-KpiProjection from KPI events recorded an hour apart (so effective_from and recorded_at both
-increase), through the rebuild's write-behind buffer: history rows, the version pages
+KpiProjection from KPI events recorded an hour apart (one change in BACK_DATED_EVERY made at a
+review held that day, so back-dated and restating the versions of that day), through the
+rebuild's write-behind buffer: history rows, the version pages
 (`g0_kpi_versions`) and the KPI's document with its page directory. Then, interleaved, N
 calls of the reporting service's own `engagement_kpis_as_of` at random instants (so
 whatever queries it sends are measured; its finds on the pages are timed apart and
