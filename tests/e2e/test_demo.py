@@ -20,9 +20,17 @@ def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, ca
     manager = system.headers("mgr-1", ["manager"], tenant)
     coach = system.headers("coach-1", ["coach"], tenant)
 
-    kpis = http.get(
-        f"{system.urls['kpi']}/engagements/{engagement_id}/kpis", headers=manager, timeout=10
-    ).json()
+    kpis_url = f"{system.urls['kpi']}/engagements/{engagement_id}/kpis"
+    kpis = http.get(kpis_url, headers=coach, timeout=10).json()
+    # the pulse is not shared with the manager: its measurement is withheld from them
+    managers = {k["name"]: k for k in http.get(kpis_url, headers=manager).json()["kpis"]}
+
+    def from_rounds(kpi: dict) -> list[dict]:
+        return [m for m in kpi["measurements"] if m["source"]["kind"] == "round"]
+
+    assert from_rounds(managers["Listening in 1:1s"]) == []
+    coach_listening = next(k for k in kpis["kpis"] if k["name"] == "Listening in 1:1s")
+    assert len(from_rounds(coach_listening)) == 1
     assert [k["state"] for k in kpis["kpis"]] == ["aligned"] * 4
     assert all(k["status"] for k in kpis["kpis"]) and kpis["weights_total"] == 100
     statuses = {k["name"]: [m["status"] for m in k["measurements"]] for k in kpis["kpis"]}
@@ -54,7 +62,8 @@ def test_the_demo_seeds_a_six_month_engagement_through_the_apis(system, http, ca
     gaps = {c["competency"]: c["gap"]["flag"] for c in baseline}
     assert gaps["listening"] == "blind_spot"
     sources = {k["name"]: k["latest"]["source"] for k in kpis["kpis"] if k["kind"] == "behavioural"}
-    assert sources["Listening in 1:1s"] == {"kind": "round", "round_id": ids["pulse"]}
+    assert sources["Listening in 1:1s"] == {"kind": "round", "round_id": ids["pulse"],
+                                            "shared_with_manager": False}  # fmt: skip
     assert sources["Tough conversations held"]["kind"] == "manual"
     feedback = http.get(
         f"{system.urls['reporting']}/engagements/{engagement_id}/feedback",
