@@ -14,7 +14,6 @@ from pymongo.errors import ConnectionFailure
 
 from shared.config import ServiceConfig
 from shared.domain.errors import ConcurrencyConflict
-from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.logs import configure_logging
 from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadLetters
 from shared.messaging.doorbell import DoorbellListener, parse_address
@@ -69,7 +68,6 @@ def relay_loop(resources: Resources, context: str) -> Loop:
     address = parse_address(config.relay_doorbell)
 
     def loop(stop: threading.Event) -> None:
-        _adopt_legacy(resources)
         doorbell = _listen(address) if address else None
         try:
             relay.run(stop, config.relay_poll_seconds, doorbell)
@@ -78,16 +76,6 @@ def relay_loop(resources: Resources, context: str) -> Loop:
                 doorbell.close()
 
     return loop
-
-
-def _adopt_legacy(resources: Resources) -> None:
-    """Give commits stored before the outbox existed their entries (see adopt_legacy)."""
-    store = resources.event_store
-    try:
-        if isinstance(store, MongoEventStore) and (adopted := store.adopt_legacy()):
-            log.info("commits from before the outbox adopted", extra={"count": adopted})
-    except ConnectionFailure:
-        log.warning("could not adopt commits from before the outbox; next start", exc_info=True)
 
 
 def _listen(address: tuple[str, int]) -> DoorbellListener | None:

@@ -121,17 +121,6 @@ class MongoEventStore(EventStore):
         cursor = self._commits.find({"events.type": event_type}, {"events": 1}).sort("seq", 1)
         return [e for doc in cursor for e in doc["events"] if e["type"] == event_type]
 
-    def adopt_legacy(self) -> int:
-        """Commits stored before the outbox existed, still marked unpublished, get a ready
-        entry (once: the mark is then removed); how many. Run by the relay at start."""
-        adopted = 0
-        for document in self._commits.find({"published": False}, {"private": 0}):
-            entry = self.outbox.add(document | {"recorded_at": datetime.now(UTC)})
-            self.outbox.ready(entry)
-            self._commits.update_one({"_id": document["_id"]}, {"$unset": {"published": ""}})
-            adopted += 1
-        return adopted
-
     def unpublished(self, limit: int = 100) -> list[Commit]:
         return self.outbox.pending(limit)
 
@@ -149,7 +138,7 @@ def _document(commit: Commit) -> dict[str, Any]:
         "end": commit.end,
         "events": list(commit.events),
         "private": list(commit.private),
-        # not `published: False`: that marks legacy commits the relay adopts and publishes
+        # a stream kept inside the service (Aggregate.PUBLISHED = False): no outbox entry
         "internal": not commit.published,
         "recorded_at": datetime.now(UTC),
         # nanoseconds: orders commits finer than BSON dates (milliseconds) can

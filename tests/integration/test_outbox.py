@@ -195,16 +195,3 @@ def test_a_batch_cut_by_the_limit_keeps_each_stream_in_order(store):
     store.append(commit("s1", 1))
     store.outbox.entries.update_one({"commit": "s1:000000000001"}, {"$set": {"seq": 0}})
     assert [c.id for c in store.unpublished(limit=1)] == ["s1:000000000000"]
-
-
-def test_commits_from_before_the_outbox_are_adopted_once(store):
-    store.append(commit("s1", 0))
-    store.mark_published([c.id for c in store.unpublished()])
-    legacy = commit("s2", 0)  # stored the old way: a commit marked unpublished, no entry
-    store._commits.insert_one({"_id": legacy.id, "stream": "s2", "tenant": "acme",
-                               "subject": "subject-s2", "start": 0, "end": 1,
-                               "events": list(legacy.events), "private": [], "seq": 5,
-                               "recorded_at": datetime.now(UTC), "published": False})  # fmt: skip
-    assert store.adopt_legacy() == 1
-    assert store.adopt_legacy() == 0
-    assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
