@@ -10,6 +10,7 @@ from services.reporting.domain.kpi_views import (
     without_unshared_rounds,
 )
 from services.reporting.projections.kpis import KpiProjection
+from tests.unit.catalogued import catalogued
 from tests.unit.memory_collection import MemoryCollection
 
 DEFINITION = {
@@ -19,20 +20,25 @@ DEFINITION = {
 }  # fmt: skip
 
 
-def event(name: str, version: int, time: str, **data) -> dict:
-    return {
-        "id": f"evt-{version}", "type": f"mastery.kpi.{name}.v1", "tenant": "acme",
+PLAN_WIDE = ("ReviewHeld",)  # kpi events that name no KPI
+
+
+def event(name: str, version: int, time: str, context: str = "kpi", schema: int = 1,
+          **data) -> dict:  # fmt: skip
+    kpi = {"kpi_id": "k1"} if context == "kpi" and name not in PLAN_WIDE else {}
+    return catalogued({
+        "id": f"evt-{version}", "type": f"mastery.{context}.{name}.v{schema}", "tenant": "acme",
         "subject": "e1", "streamid": "kpi-plan-e1", "streamversion": version, "time": time,
         "actor": "m1", "actorroles": "manager", "correlationid": "c", "hash": "h" * 64,
-        "data": {"engagement_id": "e1", "kpi_id": "k1"} | data,
-    }  # fmt: skip
+        "data": {"engagement_id": "e1"} | kpi | data,
+    })  # fmt: skip
 
 
 PROPOSED = event("KpiProposed", 1, "2026-01-05T10:00:00.000Z", definition=DEFINITION)
 ALIGNED = event("KpiAligned", 2, "2026-01-20T10:00:00.000Z", baseline=90,
                 baseline_on="2026-01-10", weight=100, kpi_name="NRR")  # fmt: skip
 REVIEW = event("ReviewHeld", 3, "2026-03-05T10:00:00.000Z", review_id="r1", held_on="2026-03-01",
-               attendees=[])  # fmt: skip
+               attendees=[{"id": "m1", "name": "Dana"}])  # fmt: skip
 REVISED = event(
     "KpiRevised", 4, "2026-03-06T10:00:00.000Z", review_id="r1",
     changes=[{"field": "target", "before": 96, "after": 95}],
@@ -141,10 +147,10 @@ def test_a_manager_change_is_audited_with_names_before_and_after():
         "ManagerAssigned",
         3,
         "2026-02-01T00:00:00.000Z",
+        context="assessment",
         manager={"id": "m2", "name": "Morgan"},
         previous={"id": "m1", "name": "Dana"},
     )
-    envelope["type"] = "mastery.assessment.ManagerAssigned.v1"
     assert audit_record(envelope)["changes"] == [
         {"field": "manager", "before": "Dana", "after": "Morgan"}
     ]
@@ -152,10 +158,11 @@ def test_a_manager_change_is_audited_with_names_before_and_after():
 
 def test_the_manager_sees_a_kpi_without_the_measurements_of_unshared_rounds():
     unshared = {"kind": "round", "round_id": "r9", "shared_with_manager": False}
-    from_round = MEASURED | {"id": "evt-6", "streamversion": 6}
-    from_round["data"] = MEASURED["data"] | {"measurement_id": "m2", "value": 80,
-                                             "measured_on": "2026-03-20", "source": unshared,
-                                             "status": "off_track"}  # fmt: skip
+    measured = {k: v for k, v in MEASURED["data"].items() if k not in ("engagement_id", "kpi_id")}
+    from_round = event("MeasurementRecorded", 6, "2026-03-21T11:00:00.000Z", schema=2,
+                       **measured | {"measurement_id": "m2", "value": 80, "review_id": None,
+                                     "measured_on": "2026-03-20", "source": unshared,
+                                     "status": "off_track"})  # fmt: skip
     doc, _ = project(PROPOSED, ALIGNED, REVIEW, REVISED, MEASURED, from_round)
     assert (doc["latest"]["value"], doc["status"]) == (80, "off_track")
     seen = without_unshared_rounds(doc)

@@ -9,6 +9,7 @@ from services.kpi.round_measurements import measure_from_round
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.unit.catalogued import catalogued
 
 ALIGNED_ON, CLOSED_ON = date(2026, 1, 10), date(2026, 3, 1)
 
@@ -29,21 +30,24 @@ def plan_in(store) -> None:
     Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
 
 
-def round_closed(others_mean: float | None) -> dict:
+def round_closed(others_mean: float | None, shared: bool = False) -> dict:
+    """A FeedbackRoundClosed v2 (valid for its published schema) on two competencies."""
     others = {"count": 6, "mean": others_mean, "distribution": []} if others_mean else None
-    return {
-        "id": "evt-1", "type": "mastery.assessment.FeedbackRoundClosed.v1", "tenant": "acme",
+    return catalogued({
+        "id": "evt-1", "type": "mastery.assessment.FeedbackRoundClosed.v2", "tenant": "acme",
         "time": f"{CLOSED_ON.isoformat()}T10:00:00.000Z", "correlationid": "corr-9",
         "data": {
             "engagement_id": "e1", "round_id": "r7", "closed_by": "coach", "responses": [],
-            "results": {"scale": {"minimum": 1, "maximum": 5}, "competencies": [
+            "results_visible_to_manager": shared,
+            "results": {"scale": {"minimum": 1, "maximum": 5}, "threshold": 3,
+                        "suppressed_groups": [], "competencies": [
                 {"competency": "listening", "groups": [], "others": others, "gap": None,
                  "suppressed_groups": []},
                 {"competency": "strategy", "groups": [], "others": others, "gap": None,
                  "suppressed_groups": []},
             ]},
         },
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def test_a_closed_round_measures_the_behavioural_kpis_it_covers_once():
@@ -99,13 +103,11 @@ def _source_after(closed: dict) -> Any:
 
 
 def test_a_round_not_shared_with_the_manager_measures_for_everyone_but_the_manager():
-    shared = round_closed(3.2)
-    shared["data"] = shared["data"] | {"results_visible_to_manager": True}
-    unshared = round_closed(3.2)
-    unshared["data"] = unshared["data"] | {"results_visible_to_manager": False}
-    assert not _source_after(shared).withheld_from_manager()
-    assert _source_after(unshared).withheld_from_manager()
-    assert _source_after(round_closed(3.2)).withheld_from_manager()  # a v1 round did not say
+    assert not _source_after(round_closed(3.2, shared=True)).withheld_from_manager()
+    assert _source_after(round_closed(3.2, shared=False)).withheld_from_manager()
+    v1 = round_closed(3.2) | {"type": "mastery.assessment.FeedbackRoundClosed.v1"}
+    v1["data"] = {k: v for k, v in v1["data"].items() if k != "results_visible_to_manager"}
+    assert _source_after(v1).withheld_from_manager()  # a v1 closing did not say
 
 
 def test_a_v1_measurement_is_upcast_withheld_when_it_came_from_a_round():
