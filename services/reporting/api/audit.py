@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.audit import (
     AuditSelection,
@@ -29,6 +30,11 @@ CSV_COLUMNS = (
     "correlation_id", "stream_id", "stream_version", "hash", "id",
 )  # fmt: skip
 SELECTION = ("start", "end", "engagement", "actor", "type")
+EXPORT = {
+    "description": "The records, streamed: a CSV header row then a row each, or a JSON object"
+    " a line (an /audit record)",
+    "content": {"text/csv": {}, "application/x-ndjson": {}},
+}
 
 
 class AuditArgs(Schema):
@@ -61,6 +67,7 @@ def audit_blueprint(read_models: ReadModelsSource) -> Blueprint:
     class Audit(MethodView):
         @requires()
         @blp.arguments(AuditArgs, location="query", unknown=RAISE)
+        @blp.response(200, schemas.AuditPage)
         @blp.doc(security=BEARER)
         def get(self, args: dict[str, Any]) -> Any:
             """One record per change: who, in which role, when, why, before and after, hash."""
@@ -71,7 +78,7 @@ def audit_blueprint(read_models: ReadModelsSource) -> Blueprint:
     class AuditExport(MethodView):
         @requires()
         @blp.arguments(ExportArgs, location="query", unknown=RAISE)
-        @blp.doc(security=BEARER)
+        @blp.doc(security=BEARER, responses={"200": EXPORT})
         def get(self, args: dict[str, Any]) -> Response:
             """The whole selection, streamed as CSV or NDJSON (no paging)."""
             records = audit_records(read_models(), current_principal(), selection(args))
@@ -80,6 +87,7 @@ def audit_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/engagements/<string:engagement_id>/audit/verify")
     class Verify(MethodView):
         @requires()
+        @blp.response(200, schemas.Verification)
         @blp.doc(security=BEARER)
         def get(self, engagement_id: str) -> Any:
             """Recompute every stream's hash chain from the events received: intact, or where

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.feedback import engagement_feedback
 from shared.web.auth import BEARER, current_principal, requires
@@ -20,6 +21,7 @@ def feedback_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/engagements/<string:engagement_id>/feedback")
     class Feedback(MethodView):
         @requires()
+        @blp.response(200, schemas.Feedback)
         @blp.doc(security=BEARER)
         def get(self, engagement_id: str) -> Any:
             """Every round's published aggregates; the manager sees only rounds shared with

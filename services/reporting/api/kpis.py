@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema
 
+from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.kpis import current_kpis, kpi_history, kpis_as_of, manager_kpis
 from shared.web.auth import BEARER, current_principal, requires
@@ -31,6 +32,7 @@ def kpis_blueprint(read_models: ReadModelsSource) -> Blueprint:
     class EngagementKpis(MethodView):
         @requires()
         @blp.arguments(AsOfArgs, location="query", unknown=RAISE)
+        @blp.response(200, schemas.EngagementKpis)
         @blp.doc(security=BEARER)
         def get(self, args: dict[str, Any], engagement_id: str) -> Any:
             """The engagement's KPIs now, or as of an instant as known at an instant."""
@@ -43,6 +45,7 @@ def kpis_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/engagements/<string:engagement_id>/kpis/<string:kpi_id>/history")
     class KpiHistory(MethodView):
         @requires()
+        @blp.response(200, schemas.KpiHistory)
         @blp.doc(security=BEARER)
         def get(self, engagement_id: str, kpi_id: str) -> Any:
             """Every version of the KPI, with valid_from / valid_to (effective) and
@@ -52,6 +55,7 @@ def kpis_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/managers/me/kpis")
     class ManagerKpis(MethodView):
         @requires()
+        @blp.response(200, schemas.ManagerKpis)
         @blp.doc(security=BEARER)
         def get(self) -> Any:
             """Every KPI of every engagement where the caller is the executive's manager."""

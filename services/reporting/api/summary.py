@@ -9,6 +9,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.overview import overview
 from services.reporting.queries.summary import summary
@@ -25,6 +26,7 @@ def summary_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/engagements/<string:engagement_id>/summary")
     class EngagementSummary(MethodView):
         @requires()
+        @blp.response(200, schemas.Summary)
         @blp.doc(security=BEARER)
         def get(self, engagement_id: str) -> Any:
             """Header, phase, KPI counts and latest status, reviews on time, 360 rounds
@@ -34,6 +36,7 @@ def summary_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/overview")
     class Overview(MethodView):
         @requires(*TENANT_READERS)
+        @blp.response(200, schemas.Overview)
         @blp.doc(security=BEARER)
         def get(self) -> Any:
             """The organisation's engagements by phase, KPIs by status and reviews on time or

@@ -23,7 +23,7 @@ class PageArgs(Schema):
 
 
 class TimelineEntrySchema(Schema):
-    id = fields.String(attribute="_id")
+    id = fields.String()
     time = fields.String()
     event = fields.String()
     type = fields.String()

@@ -12,6 +12,7 @@ from shared.auth.tokens import Principal
 
 IN_ORDER = [("time", ASCENDING), ("stream_id", ASCENDING), ("stream_version", ASCENDING)]
 NEWEST_FIRST = [(key, DESCENDING) for key, _ in IN_ORDER]
+INTERNAL = ("_id", "tenant", "engagement_id", "withheld_from_manager")
 
 
 def _scope(caller: Principal, engagement: dict[str, Any]) -> dict[str, Any]:
@@ -26,10 +27,16 @@ def timeline_page(
     """One page of an engagement's timeline, oldest first, and how many events it has."""
     engagement = visible_engagement(read, caller, engagement_id)
     query = _scope(caller, engagement)
-    entries = list(read["timeline"].find(query).sort(IN_ORDER).skip(offset).limit(limit))
+    found = read["timeline"].find(query).sort(IN_ORDER).skip(offset).limit(limit)
+    entries = [public_entry(entry) for entry in found]
     total = read["timeline"].count_documents(query)
     return {"engagement_id": engagement_id, "total": total, "entries": entries,
             "limit": limit, "offset": offset}  # fmt: skip
+
+
+def public_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry as the caller reads it: its id, none of the internal fields."""
+    return {"id": entry["_id"], **{k: v for k, v in entry.items() if k not in INTERNAL}}
 
 
 def newest_events(
