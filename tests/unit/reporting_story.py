@@ -12,6 +12,7 @@ people's ids, must never show through.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -157,3 +158,21 @@ class MemoryResources(Resources):
     @property
     def database(self) -> Database[Any]:
         return self._memory  # type: ignore[return-value]
+
+
+class Projected:
+    """Two tenants' stories in one in-memory database (generation 0)."""
+
+    def __init__(self) -> None:
+        acme, self.engagement, self.kpis = told("acme")
+        globex, self.foreign_engagement, _ = told("globex")
+        self.database = MemoryDatabase()
+        project(self.database, acme.all_events() + globex.all_events())
+        for collection in self.database.collections.values():
+            collection.filters.clear()  # what the projections asked is not the queries' doing
+
+
+@functools.cache
+def projected() -> Projected:
+    """The projected stories, told once per test session (tests only read them)."""
+    return Projected()
