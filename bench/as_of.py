@@ -37,11 +37,11 @@ from bench.common import (
     table,
     verdict,
 )
-from services.reporting.api.kpis import engagement_kpis_as_of
-from services.reporting.app import create_app
 from services.reporting.domain import version_pages
 from services.reporting.projections.batch import BufferedReadModels
 from services.reporting.projections.kpis import KpiProjection
+from services.reporting.projections.read_models import ReadModels
+from services.reporting.queries.kpis import engagement_kpis_as_of
 from shared.config import ServiceConfig
 from shared.resources import Resources
 
@@ -203,10 +203,10 @@ def run(bench: Bench, versions: int = 10_000, queries: int = 2_000, seed: int = 
     config = ServiceConfig(service="reporting", mongo_uri=bench.infra_env["MONGO_URI"],
                            mongo_db=database.name, log_level="WARNING")  # fmt: skip
     resources = Resources(config)
-    app = create_app(config, resources)
     history = RoundTrips("g0_kpi_versions")
-    with listening(history):  # only the app's client reports its commands
+    with listening(history):  # only this client reports its commands
         collection = resources.database["g0_kpi_versions"]
+    read = ReadModels(resources.database, 0)  # the query's own read models, no app needed
     first, last = START + STEP, START + STEP * (versions + MEASUREMENTS + 1)
     span = (last - first).total_seconds()
     pick = random.Random(seed)
@@ -218,36 +218,35 @@ def run(bench: Bench, versions: int = 10_000, queries: int = 2_000, seed: int = 
     in_query: list[float] = []
     by_id: list[float] = []
     returned = rows = 0
-    with app.app_context():
-        for _ in range(5):  # warm the connection pool and the server's caches
-            engagement_kpis_as_of(TENANT, ENGAGEMENT, at_random(), at_random())
-            collection.find_one({"_id": pick.choice(ids)})
-        history.finds = 0
-        started = time.monotonic()
-        for n in range(queries):
-            moment, known_at = at_random(), at_random()
-            history.seconds, history.rows = 0.0, 0
-            history.active, began = True, time.perf_counter()
-            views = engagement_kpis_as_of(TENANT, ENGAGEMENT, moment, known_at)
-            as_of.append(time.perf_counter() - began)
-            history.active = False
-            in_query.append(history.seconds)
-            returned, rows = returned + len(views), rows + history.rows
-            wanted = pick.choice(ids)
-            began = time.perf_counter()
-            collection.find_one({"_id": wanted})
-            by_id.append(time.perf_counter() - began)
-            if n == 19 and queries > 200:
-                per_pair = (time.monotonic() - started) / 20
-                say(f"  ~{per_pair * 1000:,.0f} ms per pair of queries: about "
-                    f"{per_pair * queries / 60:,.0f} min for {queries:,} pairs")  # fmt: skip
-            elif (n + 1) % max(queries // 10, 1) == 0 and queries > 200:
-                so_far, base = Latency.of(as_of), Latency.of(by_id)
-                say(f"  {n + 1:,}/{queries:,} pairs after {time.monotonic() - started:,.0f} s: "
-                    f"as-of p50/p99 {ms(so_far.p50)}/{ms(so_far.p99)} ms, by _id "
-                    f"{ms(base.p50)}/{ms(base.p99)} ms")  # fmt: skip
-        sent = dict(history.last_find)
-        plan = explain(collection, sent) if sent else "no find on g0_kpi_versions was sent"
+    for _ in range(5):  # warm the connection pool and the server's caches
+        engagement_kpis_as_of(read, TENANT, ENGAGEMENT, at_random(), at_random())
+        collection.find_one({"_id": pick.choice(ids)})
+    history.finds = 0
+    started = time.monotonic()
+    for n in range(queries):
+        moment, known_at = at_random(), at_random()
+        history.seconds, history.rows = 0.0, 0
+        history.active, began = True, time.perf_counter()
+        views = engagement_kpis_as_of(read, TENANT, ENGAGEMENT, moment, known_at)
+        as_of.append(time.perf_counter() - began)
+        history.active = False
+        in_query.append(history.seconds)
+        returned, rows = returned + len(views), rows + history.rows
+        wanted = pick.choice(ids)
+        began = time.perf_counter()
+        collection.find_one({"_id": wanted})
+        by_id.append(time.perf_counter() - began)
+        if n == 19 and queries > 200:
+            per_pair = (time.monotonic() - started) / 20
+            say(f"  ~{per_pair * 1000:,.0f} ms per pair of queries: about "
+                f"{per_pair * queries / 60:,.0f} min for {queries:,} pairs")  # fmt: skip
+        elif (n + 1) % max(queries // 10, 1) == 0 and queries > 200:
+            so_far, base = Latency.of(as_of), Latency.of(by_id)
+            say(f"  {n + 1:,}/{queries:,} pairs after {time.monotonic() - started:,.0f} s: "
+                f"as-of p50/p99 {ms(so_far.p50)}/{ms(so_far.p99)} ms, by _id "
+                f"{ms(base.p50)}/{ms(base.p99)} ms")  # fmt: skip
+    sent = dict(history.last_find)
+    plan = explain(collection, sent) if sent else "no find on g0_kpi_versions was sent"
     monitoring_note = "client-side round trips of find/getMore on g0_kpi_versions in each call"
     whole, query_only, baseline = Latency.of(as_of), Latency.of(in_query), Latency.of(by_id)
     table(

@@ -1,21 +1,40 @@
-"""WSGI entry point: gunicorn 'services.reporting.app:create_app()'."""
+"""WSGI entry point: gunicorn 'services.reporting.app:create_app()'.
+
+The reporting API's composition root: it builds the process's resources (lazy: nothing
+connects before the first request, after gunicorn forks), the source of the active read
+models the queries answer from, and each blueprint from its factory with that source. Views
+reach nothing else: no locator, no module global."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from services.reporting.api import audit, dashboard, feedback, kpis, summary, timeline
+from services.reporting.api.audit import audit_blueprint
+from services.reporting.api.dashboard import dashboard_blueprint
+from services.reporting.api.feedback import feedback_blueprint
+from services.reporting.api.kpis import kpis_blueprint
+from services.reporting.api.summary import summary_blueprint
+from services.reporting.api.timeline import timeline_blueprint
+from services.reporting.projections.read_models import ReadModels
+from services.reporting.queries import ReadModelsSource
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
+
+BLUEPRINTS = (timeline_blueprint, kpis_blueprint, audit_blueprint, feedback_blueprint,
+              summary_blueprint, dashboard_blueprint)  # fmt: skip
+
+
+def active_read_models(resources: Resources) -> ReadModelsSource:
+    """The generation of read models to answer from, looked up at each call (a rebuild's
+    switch is followed at once); the database is opened on the first call."""
+    return lambda: ReadModels.active(resources.database)
 
 
 def create_app(config: ServiceConfig | None = None, resources: Resources | None = None) -> Flask:
     """The reporting API; reads only its own read models."""
     config = config or ServiceConfig.from_env("reporting")
-    return create_service_app(
-        config,
-        "Mastery Ledger reporting service",
-        [timeline.blp, kpis.blp, audit.blp, feedback.blp, summary.blp, dashboard.blp],
-        resources,
-    )
+    resources = resources or Resources(config)
+    read_models = active_read_models(resources)
+    blueprints = [blueprint(read_models) for blueprint in BLUEPRINTS]
+    return create_service_app(config, "Mastery Ledger reporting service", blueprints, resources)

@@ -1,7 +1,7 @@
 """What every service's access matrix is made of (README, "Who may do what"): an engagement's
 participants, matched by the token's subject, and the tenant-wide readers, by token role.
 
-Each service's own module (`services/<service>/access.py`, `services/reporting/api/access.py`)
+Each service's own module (`services/<service>/access.py`, `services/reporting/queries/access.py`)
 says which of these roles may take which action; this one only works out a caller's roles
 towards one engagement and refuses with 403. The tenant was checked before (404)."""
 

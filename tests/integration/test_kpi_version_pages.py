@@ -7,11 +7,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.reporting.api.kpis import version_as_of
 from services.reporting.domain import version_pages
 from services.reporting.domain.kpi_versions import snapshot, state_as_of
 from services.reporting.projections.kpis import KpiProjection
 from services.reporting.projections.read_models import ReadModels
+from services.reporting.queries.kpis import version_as_of
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 KPI = "kpi-nrr"

@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.reporting.api.kpis import version_as_of
 from services.reporting.domain import kpi_versions
 from services.reporting.projections.kpis import KpiProjection
+from services.reporting.queries.kpis import version_as_of
 from tests.unit.memory_collection import MemoryCollection
 
 START = datetime(2026, 7, 1, 9, tzinfo=UTC)

@@ -1,6 +1,5 @@
 """Reporting projections as pure functions: given events, the expected documents."""
 
-from services.reporting.api.kpis import version_as_of
 from services.reporting.domain.audit import audit_record
 from services.reporting.domain.kpi_versions import history
 from services.reporting.domain.kpi_views import (
@@ -10,6 +9,7 @@ from services.reporting.domain.kpi_views import (
     without_unshared_rounds,
 )
 from services.reporting.projections.kpis import KpiProjection
+from services.reporting.queries.kpis import version_as_of
 from tests.unit.catalogued import catalogued
 from tests.unit.memory_collection import MemoryCollection
 

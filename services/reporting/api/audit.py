@@ -1,12 +1,12 @@
-"""The audit trail: paged queries, streamed CSV / NDJSON export, and hash-chain verification."""
+"""The audit trail: paged queries, streamed CSV / NDJSON export, and hash-chain verification
+(queries/audit.py answers them; this module parses the query and writes the answer)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Iterator
-from itertools import groupby
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Response, stream_with_context
@@ -14,22 +14,27 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.reporting.api.access import (
-    models,
-    require_tenant_wide,
-    visible_engagement,
-    withholds_unshared_rounds,
+from services.reporting.api import schemas
+from services.reporting.queries import ReadModelsSource
+from services.reporting.queries.audit import (
+    AuditSelection,
+    audit_page,
+    audit_records,
+    verify_engagement,
 )
-from services.reporting.projections.read_models import visible_to
-from shared.events.envelope import verify_chain
 from shared.web.auth import BEARER, current_principal, requires
 from shared.web.instants import Instant
 
-blp = Blueprint("audit", __name__, description="Audit trail and tamper evidence")
 CSV_COLUMNS = (
     "time", "engagement_id", "event", "subject", "actor", "role", "reason", "changes", "summary",
     "correlation_id", "stream_id", "stream_version", "hash", "id",
 )  # fmt: skip
+SELECTION = ("start", "end", "engagement", "actor", "type")
+EXPORT = {
+    "description": "The records, streamed: a CSV header row then a row each, or a JSON object"
+    " a line (an /audit record)",
+    "content": {"text/csv": {}, "application/x-ndjson": {}},
+}
 
 
 class AuditArgs(Schema):
@@ -49,105 +54,68 @@ class ExportArgs(AuditArgs):
     format = fields.String(load_default="ndjson", validate=validate.OneOf(["csv", "ndjson"]))
 
 
-def audit_query(args: dict[str, Any]) -> dict[str, Any]:
-    """The Mongo filter for the caller: tenant-wide for admin/HR/auditor, else one engagement."""
-    caller = current_principal()
-    query: dict[str, Any] = {"tenant": caller.tenant}
-    if args.get("engagement"):
-        engagement = visible_engagement(args["engagement"])
-        query = visible_to(withholds_unshared_rounds(engagement), query)
-        query["engagement_id"] = args["engagement"]
+def selection(args: dict[str, Any]) -> AuditSelection:
+    """The records the query string selects."""
+    return AuditSelection(**{key: args.get(key) for key in SELECTION})
+
+
+def audit_blueprint(read_models: ReadModelsSource) -> Blueprint:
+    """GET /audit, /audit/export and /engagements/{id}/audit/verify."""
+    blp = Blueprint("audit", __name__, description="Audit trail and tamper evidence")
+
+    @blp.route("/audit")
+    class Audit(MethodView):
+        @requires()
+        @blp.arguments(AuditArgs, location="query", unknown=RAISE)
+        @blp.response(200, schemas.AuditPage)
+        @blp.doc(security=BEARER)
+        def get(self, args: dict[str, Any]) -> Any:
+            """One record per change: who, in which role, when, why, before and after, hash."""
+            return audit_page(read_models(), current_principal(), selection(args),
+                              args["limit"], args["offset"])  # fmt: skip
+
+    @blp.route("/audit/export")
+    class AuditExport(MethodView):
+        @requires()
+        @blp.arguments(ExportArgs, location="query", unknown=RAISE)
+        @blp.doc(security=BEARER, responses={"200": EXPORT})
+        def get(self, args: dict[str, Any]) -> Response:
+            """The whole selection, streamed as CSV or NDJSON (no paging)."""
+            records = audit_records(read_models(), current_principal(), selection(args))
+            return export_response(records, args["format"])
+
+    @blp.route("/engagements/<string:engagement_id>/audit/verify")
+    class Verify(MethodView):
+        @requires()
+        @blp.response(200, schemas.Verification)
+        @blp.doc(security=BEARER)
+        def get(self, engagement_id: str) -> Any:
+            """Recompute every stream's hash chain from the events received: intact, or where
+            it first breaks."""
+            return verify_engagement(read_models(), current_principal(), engagement_id)
+
+    return blp
+
+
+def export_response(records: Iterable[dict[str, Any]], format: str) -> Response:
+    """The records streamed as an attachment, CSV or NDJSON."""
+    if format == "csv":
+        body, mimetype = _csv(records), "text/csv"
     else:
-        require_tenant_wide()
-    if args.get("actor"):
-        query["actor"] = args["actor"]
-    if args.get("type"):
-        query["$or"] = [{"type": args["type"]}, {"event": args["type"]}]
-    span = {op: args[key] for op, key in (("$gte", "start"), ("$lt", "end")) if args.get(key)}
-    if span:
-        query["time"] = span
-    return query
+        body, mimetype = (json.dumps(r) + "\n" for r in records), "application/x-ndjson"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=audit.{format}"
+    return response
 
 
-def _records(query: dict[str, Any]) -> Any:
-    return (
-        models()["audit"].find(query).sort([("time", 1), ("stream_id", 1), ("stream_version", 1)])
-    )
-
-
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    internal = ("tenant", "withheld_from_manager")
-    return {"id": record.pop("_id"), **{k: v for k, v in record.items() if k not in internal}}
-
-
-@blp.route("/audit")
-class Audit(MethodView):
-    @requires()
-    @blp.arguments(AuditArgs, location="query", unknown=RAISE)
-    @blp.doc(security=BEARER)
-    def get(self, args: dict[str, Any]) -> Any:
-        """One record per change: who, in which role, when, why, before and after, hash."""
-        query = audit_query(args)
-        page = _records(query).skip(args["offset"]).limit(args["limit"])
-        return {"total": models()["audit"].count_documents(query), "limit": args["limit"],
-                "offset": args["offset"], "records": [_public(r) for r in page]}  # fmt: skip
-
-
-@blp.route("/audit/export")
-class AuditExport(MethodView):
-    @requires()
-    @blp.arguments(ExportArgs, location="query", unknown=RAISE)
-    @blp.doc(security=BEARER)
-    def get(self, args: dict[str, Any]) -> Response:
-        """The whole selection, streamed as CSV or NDJSON (no paging)."""
-        records = _records(audit_query(args))
-        if args["format"] == "csv":
-            body, mimetype = _csv(records), "text/csv"
-        else:
-            body, mimetype = (
-                (json.dumps(_public(r)) + "\n" for r in records),
-                "application/x-ndjson",
-            )
-        response = Response(stream_with_context(body), mimetype=mimetype)
-        response.headers["Content-Disposition"] = f"attachment; filename=audit.{args['format']}"
-        return response
-
-
-def _csv(records: Any) -> Iterator[str]:
+def _csv(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for record in records:
-        row = _public(record)
-        row["changes"] = json.dumps(row["changes"])
+        row = {**record, "changes": json.dumps(record["changes"])}
         writer.writerow([row.get(c, "") for c in CSV_COLUMNS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
-
-
-@blp.route("/engagements/<string:engagement_id>/audit/verify")
-class Verify(MethodView):
-    @requires()
-    @blp.doc(security=BEARER)
-    def get(self, engagement_id: str) -> Any:
-        """Recompute every stream's hash chain from the events received: intact, or where
-        it first breaks."""
-        read = models()
-        visible_engagement(engagement_id, read)
-        received = (
-            read["received_events"]
-            .find({"tenant": current_principal().tenant, "subject": engagement_id})
-            .sort([("streamid", 1), ("streamversion", 1)])
-        )
-        streams = []
-        for stream_id, docs in groupby(received, key=lambda d: d["streamid"]):
-            events = [d["envelope"] for d in docs]
-            broken = verify_chain(events)
-            streams.append({"stream_id": stream_id, "events": len(events),
-                            "intact": broken is None,
-                            "break": vars(broken) if broken else None})  # fmt: skip
-        intact = all(s["intact"] for s in streams)
-        return {"engagement_id": engagement_id, "status": "intact" if intact else "broken",
-                "streams": streams}  # fmt: skip

@@ -1,9 +1,10 @@
 """HTML dashboards: one engagement at a glance, and the organisation's overview.
 
-Access follows the JSON routes: the engagement's participants, admin, HR and auditors read its
-dashboard (the manager sees 360 results only of rounds shared with them), the overview is for
-admin, HR and auditors. The token comes in a header or the link (html_pages); what each page
-shows is built in engagement_page and overview_page.
+Access follows the JSON routes (queries/dashboard.py and queries/overview.py read what the
+pages show, with the same rules): the engagement's participants, admin, HR and auditors read
+its dashboard (the manager sees 360 results only of rounds shared with them), the overview is
+for admin, HR and auditors. The token comes in a header or the link (html_pages); what each
+page shows is put in words and charts in engagement_page and overview_page.
 """
 
 from __future__ import annotations
@@ -14,20 +15,16 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.reporting.api.access import models, role_in, sees_tenant, visible_engagement
 from services.reporting.api.engagement_page import engagement_page
 from services.reporting.api.html_pages import TOKEN_PARAMETER, html_page, link, page, viewer
 from services.reporting.api.overview_page import overview_page
+from services.reporting.queries import ReadModelsSource
+from services.reporting.queries.dashboard import engagement_dashboard
+from services.reporting.queries.overview import overview_dashboard
 from shared.auth.access import TENANT_READERS
 from shared.clock import today
 from shared.web import auth
 
-blp = Blueprint(
-    "dashboard",
-    __name__,
-    template_folder="../templates",
-    description="HTML dashboards; a bearer header or an access_token query parameter",
-)
 PAGE_DOC: dict[str, Any] = {
     "security": [*auth.BEARER, {}],
     "parameters": [
@@ -44,36 +41,37 @@ PAGE_DOC: dict[str, Any] = {
 }
 
 
-@blp.route("/engagements/<string:engagement_id>/dashboard")
-class EngagementDashboard(MethodView):
-    @html_page()
-    @blp.doc(**PAGE_DOC)
-    def get(self, engagement_id: str) -> Any:
-        """The engagement at a glance (HTML): people and phase, KPI cards with trajectories,
-        the 360 baseline against the final round, development areas, the latest events."""
-        read = models()
-        engagement = visible_engagement(engagement_id, read)
-        overview = sees_tenant()
-        return page(
-            200,
-            "dashboard.html",
-            viewer=viewer(g.principal, role_in(engagement)),
-            overview_link=link("dashboard.OverviewDashboard") if overview else None,
-            **engagement_page(read, engagement, today()),
-        )
+def dashboard_blueprint(read_models: ReadModelsSource) -> Blueprint:
+    """GET /engagements/{id}/dashboard and GET /dashboard (HTML)."""
+    blp = Blueprint(
+        "dashboard",
+        __name__,
+        template_folder="../templates",
+        description="HTML dashboards; a bearer header or an access_token query parameter",
+    )
 
+    @blp.route("/engagements/<string:engagement_id>/dashboard")
+    class EngagementDashboard(MethodView):
+        @html_page()
+        @blp.doc(**PAGE_DOC)
+        def get(self, engagement_id: str) -> Any:
+            """The engagement at a glance (HTML): people and phase, KPI cards with
+            trajectories, the 360 baseline against the final round, development areas, the
+            latest events."""
+            shown = engagement_dashboard(read_models(), g.principal, engagement_id)
+            overview = link("dashboard.OverviewDashboard") if shown["sees_tenant"] else None
+            return page(200, "dashboard.html", viewer=viewer(g.principal, shown["role"]),
+                        overview_link=overview, **engagement_page(shown, today()))  # fmt: skip
 
-@blp.route("/dashboard")
-class OverviewDashboard(MethodView):
-    @html_page(*TENANT_READERS)
-    @blp.doc(**PAGE_DOC)
-    def get(self) -> Any:
-        """The organisation's overview (HTML; admin, HR and auditors): engagements by phase,
-        KPIs by status, reviews on time and late, every engagement with a link."""
-        tenant = g.principal.tenant
-        return page(
-            200,
-            "overview.html",
-            viewer=viewer(g.principal),
-            **overview_page(models(), tenant),
-        )
+    @blp.route("/dashboard")
+    class OverviewDashboard(MethodView):
+        @html_page(*TENANT_READERS)
+        @blp.doc(**PAGE_DOC)
+        def get(self) -> Any:
+            """The organisation's overview (HTML; admin, HR and auditors): engagements by
+            phase, KPIs by status, reviews on time and late, every engagement with a link."""
+            shown = overview_dashboard(read_models(), g.principal)
+            return page(200, "overview.html", viewer=viewer(g.principal),
+                        **overview_page(shown, g.principal.tenant))  # fmt: skip
+
+    return blp

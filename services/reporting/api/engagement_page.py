@@ -1,5 +1,6 @@
-"""What the engagement dashboard shows: people and phase, where it stands in a few phrases,
-its dates, then the sections (KPI cards, the 360 chart, development areas, the timeline)."""
+"""What the engagement dashboard shows, from what queries/dashboard.py read: people and phase,
+where it stands in a few phrases, its dates, then the sections (KPI cards, the 360 chart,
+development areas, the timeline)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,16 @@ from services.reporting.api.engagement_sections import (
     kpi_card,
     timeline,
 )
-from services.reporting.api.kpis import engagement_kpis
 from services.reporting.api.page_text import PHASE_LABELS, day_text, status_tiles
-from services.reporting.api.summary import engagement_summary
 from services.reporting.domain.charts import status_label
-from services.reporting.domain.summary_rules import PHASES, ordered_kpis
-from services.reporting.projections.read_models import ReadModels
+from services.reporting.domain.summary_rules import PHASES
 
 
-def engagement_page(read: ReadModels, engagement: dict[str, Any], on: date) -> dict[str, Any]:
-    """The dashboard template's context for one engagement, as of the day `on`."""
-    kpis = ordered_kpis(engagement_kpis(read, engagement))
-    summary = engagement_summary(read, engagement, kpis)
-    feedback = feedback_section(read, engagement)
-    events, total = timeline(read, engagement)
+def engagement_page(shown: Mapping[str, Any], on: date) -> dict[str, Any]:
+    """The dashboard template's context for one engagement (`shown`: what
+    queries.dashboard.engagement_dashboard read), as of the day `on`."""
+    engagement, kpis, summary = shown["engagement"], shown["kpis"], shown["summary"]
+    feedback = feedback_section(shown["full_rounds"], shown["shown_rounds"])
     return {
         "title": f"{engagement['executive']['name']} · dashboard",
         "engagement": engagement,
@@ -37,8 +34,8 @@ def engagement_page(read: ReadModels, engagement: dict[str, Any], on: date) -> d
         "feedback": feedback,
         "headline": headline(summary, feedback),
         "areas": [development_area(a) for a in summary["development_areas"]],
-        "events": events,
-        "total_events": total,
+        "events": timeline(shown["events"], engagement),
+        "total_events": shown["total_events"],
         **_dates(engagement, summary, on),
     }
 

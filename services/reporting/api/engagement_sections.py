@@ -1,5 +1,6 @@
-"""The engagement page's sections as the template reads them: a card per KPI with its
-trajectory chart, the 360 chart, the development areas, the latest events."""
+"""The engagement page's sections as the template reads them, from what the queries read: a
+card per KPI with its trajectory chart, the 360 chart, the development areas, the latest
+events."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from services.reporting.api.access import results_visible, withholds_unshared_rounds
 from services.reporting.api.page_text import day_text
-from services.reporting.api.summary import engagement_rounds
 from services.reporting.domain.charts import (
     CompetencyPair,
     competency_pairs,
@@ -23,9 +22,7 @@ from services.reporting.domain.charts import (
     status_label,
 )
 from services.reporting.domain.feedback_views import FULL_ROUNDS, competency_trends
-from services.reporting.projections.read_models import ReadModels, visible_to
 
-TIMELINE_ROWS = 50
 DIRECTIONS = {"increase": "↑ increase", "decrease": "↓ decrease", "maintain": "↔ maintain"}
 
 
@@ -92,11 +89,9 @@ def improved(pairs: list[CompetencyPair]) -> int:
     )
 
 
-def feedback_section(read: ReadModels, engagement: dict[str, Any]) -> dict[str, Any]:
-    """The 360 chart (first and last full round), or why there is none."""
-    rounds = engagement_rounds(read, engagement)
-    full = [r for r in rounds if r["status"] == "closed" and r["purpose"] in FULL_ROUNDS]
-    shown = [r for r in full if results_visible(engagement, r)]
+def feedback_section(full: list[dict[str, Any]], shown: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 360 chart (first and last full round the caller sees), or why there is none;
+    `full`: the closed full rounds, `shown`: those of them the caller sees."""
     if not shown:
         reason = (
             "The results of this engagement's 360 rounds are not shared with you."
@@ -157,27 +152,18 @@ def _direction(shift: float) -> str:
     return "up" if shift > 0 else "down" if shift < 0 else "flat"
 
 
-def timeline(read: ReadModels, engagement: Mapping[str, Any]) -> tuple[list[dict], int]:
-    """The newest TIMELINE_ROWS events, newest first, and how many there are."""
-    scope = {"tenant": engagement["tenant"], "engagement_id": engagement["_id"]}
-    query = visible_to(withholds_unshared_rounds(engagement), scope)
+def timeline(events: list[dict[str, Any]], engagement: Mapping[str, Any]) -> list[dict]:
+    """The newest events as rows: when, what, the line, and who by name."""
     names = {engagement[r]["id"]: engagement[r]["name"] for r in ("executive", "coach", "manager")}
-    cursor = (
-        read["timeline"]
-        .find(query, {"time": 1, "event": 1, "line": 1, "actor": 1})
-        .sort([("time", -1), ("stream_id", -1), ("stream_version", -1)])
-        .limit(TIMELINE_ROWS)
-    )
-    rows = [
+    return [
         {
             "time": _instant(e["time"]),
             "event": e["event"],
             "line": e["line"],
             "actor": names.get(e["actor"], e["actor"]),
         }
-        for e in cursor
+        for e in events
     ]
-    return rows, read["timeline"].count_documents(query)
 
 
 def _instant(value: Any) -> str:

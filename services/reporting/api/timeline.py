@@ -1,4 +1,5 @@
-"""GET /engagements/{id}/timeline: the engagement's events in order, paged."""
+"""GET /engagements/{id}/timeline: the engagement's events in order, paged
+(queries/timeline.py answers it)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.reporting.api.access import models, visible_engagement, withholds_unshared_rounds
-from services.reporting.projections.timeline import TimelineProjection
-from shared.web.auth import current_principal, requires
-
-blp = Blueprint("timeline", __name__, url_prefix="/engagements", description="Timelines")
+from services.reporting.queries import ReadModelsSource
+from services.reporting.queries.timeline import timeline_page
+from shared.web.auth import BEARER, current_principal, requires
 
 
 class PageArgs(Schema):
@@ -24,7 +23,7 @@ class PageArgs(Schema):
 
 
 class TimelineEntrySchema(Schema):
-    id = fields.String(attribute="_id")
+    id = fields.String()
     time = fields.String()
     event = fields.String()
     type = fields.String()
@@ -45,18 +44,19 @@ class TimelineSchema(Schema):
     entries = fields.List(fields.Nested(TimelineEntrySchema))
 
 
-@blp.route("/<string:engagement_id>/timeline")
-class Timeline(MethodView):
-    @requires()
-    @blp.arguments(PageArgs, location="query", unknown=RAISE)
-    @blp.response(200, TimelineSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
-        """Every event of the engagement, oldest first, one readable line each."""
-        read = models()
-        engagement = visible_engagement(engagement_id, read)
-        entries, total = TimelineProjection(read).page(
-            current_principal().tenant, engagement_id, args["limit"], args["offset"],
-            withholds_unshared_rounds(engagement),
-        )  # fmt: skip
-        return {"engagement_id": engagement_id, "total": total, "entries": entries, **args}
+def timeline_blueprint(read_models: ReadModelsSource) -> Blueprint:
+    """GET /engagements/{id}/timeline."""
+    blp = Blueprint("timeline", __name__, url_prefix="/engagements", description="Timelines")
+
+    @blp.route("/<string:engagement_id>/timeline")
+    class Timeline(MethodView):
+        @requires()
+        @blp.arguments(PageArgs, location="query", unknown=RAISE)
+        @blp.response(200, TimelineSchema)
+        @blp.doc(security=BEARER)
+        def get(self, args: dict[str, Any], engagement_id: str) -> dict[str, Any]:
+            """Every event of the engagement, oldest first, one readable line each."""
+            return timeline_page(read_models(), current_principal(), engagement_id,
+                                 args["limit"], args["offset"])  # fmt: skip
+
+    return blp

@@ -8,7 +8,7 @@ from pymongo import ASCENDING
 
 from services.reporting.domain.kpi_views import event_withheld_from_manager
 from services.reporting.domain.timeline_lines import describe, shown
-from services.reporting.projections.read_models import ReadModels, visible_to
+from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
 
@@ -22,7 +22,7 @@ class TimelineProjection:
         self._timeline = models[COLLECTION]
 
     def setup(self) -> None:
-        """Index backing the timeline query."""
+        """Index backing the timeline query (queries/timeline.py)."""
         self._timeline.create_index(
             [("tenant", ASCENDING), ("engagement_id", ASCENDING), ("time", ASCENDING)],
             name="engagement_time",
@@ -48,17 +48,3 @@ class TimelineProjection:
             "withheld_from_manager": event_withheld_from_manager(envelope),
         }
         insert_once(self._timeline, {"_id": envelope["id"], **entry})
-
-    def page(
-        self, tenant: str, engagement_id: str, limit: int, offset: int, withhold: bool = False
-    ) -> tuple[list[dict[str, Any]], int]:
-        """One page of an engagement's timeline, oldest first, and the total count; without
-        what is withheld from the manager when `withhold`."""
-        query = visible_to(withhold, {"tenant": tenant, "engagement_id": engagement_id})
-        cursor = (
-            self._timeline.find(query)
-            .sort([("time", ASCENDING), ("stream_id", ASCENDING), ("stream_version", ASCENDING)])
-            .skip(offset)
-            .limit(limit)
-        )
-        return list(cursor), self._timeline.count_documents(query)
