@@ -1,10 +1,46 @@
-"""The service's notion of today (UTC), one place to read it."""
+"""The one clock: what time it is and what day it is, for every service and its tests.
+
+Two dates answer "today", each for its own rule:
+- `today()`, the date in UTC: the day the KPI plan and the rounds live on (alignment dates,
+  reviews and measurements are never after it);
+- `latest_date()`, the date where it is latest on earth (UTC+14): a date a caller gives for
+  something that already happened (a coaching session) is in the future only after it, so
+  a session held today in any time zone is accepted.
+Handlers receive a `Clock` from their composition root; tests pin one with `Clock(fixed)`.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+LATEST_OFFSET = timedelta(hours=14)
+
+
+def utc_now() -> datetime:
+    """The current instant, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Reads the time through `now` (the system's unless given)."""
+
+    now: Callable[[], datetime] = field(default=utc_now)
+
+    def today(self) -> date:
+        """The current date in UTC."""
+        return self.now().astimezone(UTC).date()
+
+    def latest_date(self) -> date:
+        """Today's date where it is latest (UTC+14): nothing already held is dated after it."""
+        return (self.now().astimezone(UTC) + LATEST_OFFSET).date()
+
+
+SYSTEM_CLOCK = Clock()
 
 
 def today() -> date:
-    """The current date in UTC."""
-    return datetime.now(UTC).date()
+    """The current date in UTC (the system clock's `today`)."""
+    return SYSTEM_CLOCK.today()

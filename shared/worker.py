@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
@@ -145,14 +146,33 @@ def await_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: fl
         time.sleep(0.2)
 
 
-def main_for(service: str, loops_of: Callable[[Resources], Sequence[Loop]]) -> None:
+@dataclass(frozen=True)
+class Worker:
+    """What a worker's composition root (its `bootstrap(config)`) builds: its loops, and the
+    resources they share, closed once the loops stopped."""
+
+    loops: Sequence[Loop]
+    resources: Resources
+
+
+def run_worker(service: str, bootstrap: Callable[[ServiceConfig], Worker]) -> None:
     """Entry point of `python -m services.<service>.worker`: topics, loops, exit code."""
     config = ServiceConfig.from_env(service)
     configure_logging(config.log_level)
     ensure_topics(config)
-    resources = Resources(config)
+    worker = bootstrap(config)
     try:
-        code = run_loops(f"{service}-worker", loops_of(resources))
+        code = run_loops(f"{service}-worker", worker.loops)
     finally:
-        resources.close()
+        worker.resources.close()
     raise SystemExit(code)
+
+
+def main_for(service: str, loops_of: Callable[[Resources], Sequence[Loop]]) -> None:
+    """`run_worker` for a worker whose loops need only the process's resources."""
+
+    def bootstrap(config: ServiceConfig) -> Worker:
+        resources = Resources(config)
+        return Worker(loops_of(resources), resources)
+
+    run_worker(service, bootstrap)

@@ -11,7 +11,7 @@ from shared.auth.access import READERS, Rule, roles_in, sees_results
 from shared.auth.tokens import Principal
 
 if TYPE_CHECKING:
-    from services.kpi.application import EngagementRef
+    from services.kpi.handlers.base import EngagementRef
 
 READ = Rule(READERS, "only the engagement's participants, admin, HR and auditors may read it")
 PROPOSE = Rule(

@@ -1,38 +1,48 @@
-"""KPI worker: python -m services.kpi.worker (outbox relay; engagements and closed rounds
-from the assessment topic)."""
+"""The kpi worker's composition root: python -m services.kpi.worker.
+
+`bootstrap(config)` builds the adapters (lazily connected), the services the policies
+use, and the loops: the outbox relay of the kpi topic; the consumer of the assessment
+topic, which keeps the engagement directory and runs the policies (services/kpi/policies.py);
+housekeeping.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.kpi.domain.status import StatusThresholds
-from services.kpi.round_measurements import measure_from_round
-from shared.clock import today
+from services.kpi import policies
+from services.kpi.handlers.base import Services
+from shared.clock import SYSTEM_CLOCK, Clock
+from shared.config import ServiceConfig
+from shared.messaging.consumer_runner import Handler
 from shared.resources import Resources
-from shared.worker import Loop, consumer_loop, housekeeping_loop, main_for, relay_loop
+from shared.worker import Worker, consumer_loop, housekeeping_loop, relay_loop, run_worker
 
 
-def assessment_handler(resources: Resources) -> Any:
-    """Keep the engagement directory; measure behavioural KPIs from closed rounds."""
-    config = resources.config
-    thresholds = StatusThresholds(config.on_track_below, config.at_risk_up_to)
-    directory, store = resources.engagement_directory, resources.event_store
+def assessment_handler(services: Services) -> Handler:
+    """Keep the engagement directory, then run the policies, for each assessment event."""
+    directory = services.adapters.engagement_directory
 
     def handle(envelope: dict[str, Any]) -> None:
         directory.handle(envelope)
-        measure_from_round(store, envelope, today, thresholds)
+        policies.react(services, envelope)
 
     return handle
 
 
-def loops(resources: Resources) -> list[Loop]:
-    """The relay of the kpi topic, the consumer of the assessment topic, housekeeping."""
-    return [
+def bootstrap(
+    config: ServiceConfig, resources: Resources | None = None, clock: Clock = SYSTEM_CLOCK
+) -> Worker:
+    """The kpi worker's loops over its adapters (these resources, or the configured ones)."""
+    resources = resources or Resources(config)
+    services = Services.configured(resources, config, clock)
+    loops = [
         relay_loop(resources, "kpi"),
-        consumer_loop(resources, ["assessment"], assessment_handler(resources)),
+        consumer_loop(resources, ["assessment"], assessment_handler(services)),
         housekeeping_loop(resources),
     ]
+    return Worker(loops, resources)
 
 
 if __name__ == "__main__":
-    main_for("kpi", loops)
+    run_worker("kpi", bootstrap)

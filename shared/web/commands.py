@@ -1,4 +1,4 @@
-"""What every write request carries into its events: who, why, correlation id, If-Match."""
+"""What every request carries into its use case: who, why, correlation id, If-Match."""
 
 from __future__ import annotations
 
@@ -7,22 +7,21 @@ import re
 from flask import g, request
 from werkzeug.exceptions import BadRequest
 
+from shared.auth.caller import Caller
 from shared.events.envelope import EventContext
 from shared.web.auth import current_principal
 
 _VERSION = re.compile(r"[0-9]{1,18}")  # within 64 bits; int() would refuse 4,300 digits
 
 
+def caller() -> Caller:
+    """Who acts in this request, and under which correlation id (inside a `requires` view)."""
+    return Caller(current_principal(), g.correlation_id)
+
+
 def event_context(reason: str = "") -> EventContext:
     """Who acts in this request, why, and under which correlation id."""
-    caller = current_principal()
-    return EventContext(
-        tenant=caller.tenant,
-        actor=caller.subject,
-        correlation_id=g.correlation_id,
-        reason=reason,
-        actor_roles=tuple(sorted(caller.roles)),
-    )
+    return caller().context(reason)
 
 
 def if_match() -> int | None:

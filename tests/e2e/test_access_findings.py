@@ -4,13 +4,14 @@ here failed before the access matrices were applied."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
+from shared.clock import today
 from tests.e2e.test_kpi_story import KPIS, kpi_events
 from tests.e2e.test_walking_skeleton import open_engagement
 from tests.integration.kafka_helpers import wait_until
 
-TODAY = date.today()
+TODAY = today()  # the services' clock (UTC), not the machine's local date
 PEERS = tuple({"group": "peer", "name": f"P{n}", "contact": f"p{n}@example.org"} for n in range(3))
 
 

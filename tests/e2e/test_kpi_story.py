@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
+from shared.clock import today
 from shared.config import ServiceConfig
 from shared.messaging.kafka_publisher import decode
 from tests.e2e.test_walking_skeleton import open_engagement, timeline
 from tests.integration.kafka_helpers import read_topic, wait_until
 
-TODAY = date.today()
+TODAY = today()  # the services' clock (UTC), not the machine's local date
 ALIGNED_ON = TODAY - timedelta(days=185)
 DUE = (TODAY + timedelta(days=60)).isoformat()
 KPIS = [

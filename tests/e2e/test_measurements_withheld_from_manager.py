@@ -3,13 +3,14 @@ that measurement nowhere, the coach everywhere (issue 8, finding 2), on the real
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from shared.clock import today
 from tests.e2e.test_kpi_story import close_a_pulse_round_on_listening
 from tests.e2e.test_walking_skeleton import open_engagement
 from tests.integration.kafka_helpers import wait_until
 
-TODAY = date.today()
+TODAY = today()  # the services' clock (UTC), not the machine's local date
 LISTENING = {"name": "Listening in 1:1s", "kind": "behavioural", "capability": "listening",
              "unit": "pulse", "baseline": -1, "target": 2, "direction": "increase",
              "weight": 100, "due_on": (TODAY + timedelta(days=60)).isoformat(),

@@ -3,7 +3,7 @@ and published on the test topics: what the rebuild and live-worker tests replay.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from kafka import KafkaConsumer
@@ -12,6 +12,7 @@ from kafka.structs import TopicPartition
 from services.assessment.app import create_app as assessment_app
 from services.kpi.app import create_app as kpi_app
 from services.reporting.projector import Projector
+from shared.clock import today
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
 from shared.projections.engagement_directory import MemoryEngagementDirectory
@@ -19,8 +20,8 @@ from shared.resources import Resources
 from tests.unit.api_helpers import CONFIG, ENGAGEMENT, bearer
 
 COACH, MANAGER = bearer("c1", roles=["coach"]), bearer("m1", roles=["manager"])
-SOON = (date.today() + timedelta(days=20)).isoformat()
-DUE = (date.today() + timedelta(days=180)).isoformat()
+SOON = (today() + timedelta(days=20)).isoformat()
+DUE = (today() + timedelta(days=180)).isoformat()
 ROUND = {"purpose": "baseline", "competencies": [{"id": "listening"}], "closes_on": SOON}
 
 
@@ -60,9 +61,9 @@ def kpi_story(store: MemoryEventStore, directory: MemoryEngagementDirectory, eng
         ids.append(ok(http.post(f"{api}/kpis", json=kpi, headers=COACH))["id"])
     for kpi_id in ids:
         ok(http.post(f"{api}/kpis/{kpi_id}/approval", json={"weights": {}}, headers=MANAGER))
-    review = {"held_on": date.today().isoformat(), "attendees": [{"id": "m1", "name": "Dana"}],
+    review = {"held_on": today().isoformat(), "attendees": [{"id": "m1", "name": "Dana"}],
               "measurements": [{"kpi_id": ids[0], "value": 91, "measured_on":
-                                date.today().isoformat()}]}  # fmt: skip
+                                today().isoformat()}]}  # fmt: skip
     review_id = ok(http.post(f"{api}/reviews", json=review, headers=MANAGER))["review_id"]
     change = {"changes": {"target": 95}, "reason": "market", "review_id": review_id}
     ok(http.patch(f"{api}/kpis/{ids[0]}", json=change, headers=MANAGER))

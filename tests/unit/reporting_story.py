@@ -13,7 +13,8 @@ people's ids, must never show through.
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from pymongo.database import Database
@@ -21,8 +22,10 @@ from pymongo.database import Database
 from services.assessment.app import create_app as assessment_app
 from services.kpi.app import create_app as kpi_app
 from services.kpi.domain.status import StatusThresholds
-from services.kpi.round_measurements import measure_from_round
+from services.kpi.handlers.base import Services
+from services.kpi.policies import measure_kpis_from_closed_round
 from services.reporting.projector import Projector
+from shared.clock import Clock
 from shared.config import ServiceConfig
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
@@ -90,7 +93,9 @@ class Story:
 
     def _measure_from(self, closed: dict[str, Any]) -> None:
         thresholds = StatusThresholds(CONFIG.on_track_below, CONFIG.at_risk_up_to)
-        measure_from_round(self.kpi_store, closed, lambda: TODAY, thresholds)
+        adapters = SimpleNamespace(event_store=self.kpi_store, engagement_directory=None)
+        clock = Clock(lambda: datetime.combine(TODAY, time(12), UTC))
+        measure_kpis_from_closed_round(Services(adapters, clock, thresholds), closed)
 
     def kpis(self) -> list[str]:
         """Propose and align three KPIs; a review measures the first and changes its target."""

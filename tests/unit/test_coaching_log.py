@@ -9,7 +9,7 @@ from services.kpi.domain.coaching_log import (
     CoachingLog,
     Commitment,
     FollowUp,
-    RecordSession,
+    NewSession,
     SessionRecorded,
 )
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
@@ -22,7 +22,7 @@ TODAY = date(2026, 4, 1)
 CTX = EventContext(tenant="acme", actor="c1", correlation_id="k")
 
 
-def session(held_on: date = JAN, **changes) -> RecordSession:
+def session(held_on: date = JAN, **changes) -> NewSession:
     values = dict(
         held_on=held_on,
         duration_minutes=60,
@@ -32,7 +32,7 @@ def session(held_on: date = JAN, **changes) -> RecordSession:
         follow_ups=(),
         private_notes="Seemed tired; probe workload next time.",
     )
-    return RecordSession(**(values | changes))
+    return NewSession(**(values | changes))
 
 
 def log_with_first_session() -> CoachingLog:

@@ -1,11 +1,12 @@
 """Every kpi route with every role, in the engagement's tenant and from another one: what the
 README's access matrix says (tests/access_matrix.py), over the in-memory store."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from services.kpi.app import create_app
+from shared.clock import today
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
@@ -14,8 +15,8 @@ from tests.unit.api_helpers import CONFIG, bearer, check_matrix_call, engagement
 
 E = "/engagements/e1"
 K = "/engagements/{id}/kpis"
-TODAY = date.today().isoformat()
-DUE = (date.today() + timedelta(days=180)).isoformat()
+TODAY = today().isoformat()  # the service's own clock (UTC)
+DUE = (today() + timedelta(days=180)).isoformat()
 COACH, MANAGER = bearer("c1", roles=["coach"]), bearer("m1", roles=["manager"])
 NOTES = "Defensive about the board."
 SESSION = {"held_on": TODAY, "duration_minutes": 60, "kind": "coaching", "private_notes": NOTES}

@@ -1,10 +1,11 @@
 """The KPI API over Flask's test client, an in-memory store and an in-memory directory."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from services.kpi.app import create_app
+from shared.clock import today
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
@@ -13,7 +14,7 @@ from tests.unit.api_helpers import CONFIG, assert_problem, bearer
 
 COACH, MANAGER = bearer("c1", roles=["coach"]), bearer("m1", roles=["manager"])
 EXECUTIVE = bearer("x1", roles=["executive"])
-TODAY = date.today()
+TODAY = today()  # the service's own clock (UTC), not the machine's local date
 DUE = (TODAY + timedelta(days=180)).isoformat()
 
 

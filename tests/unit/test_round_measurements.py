@@ -1,11 +1,16 @@
+"""The policy measuring behavioural KPIs from closed feedback rounds (services/kpi/policies.py)."""
+
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 from typing import Any
 
 from services.kpi.domain.kpi_events import KpiDefinition
 from services.kpi.domain.kpi_plan import KpiPlan, upcast_measurement_v1
 from services.kpi.domain.status import StatusThresholds
-from services.kpi.round_measurements import measure_from_round
+from services.kpi.handlers.base import Services
+from services.kpi.policies import measure_kpis_from_closed_round
+from shared.clock import Clock
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
@@ -28,6 +33,13 @@ def plan_in(store) -> None:
     plan.approve("listen", ALIGNED_ON, {}, ALIGNED_ON)
     plan.approve("talk", ALIGNED_ON, {}, ALIGNED_ON)
     Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
+
+
+def measure(store, envelope: dict) -> int:
+    """The policy over this store, on the day the round closed."""
+    adapters = SimpleNamespace(event_store=store, engagement_directory=None)
+    clock = Clock(lambda: datetime.combine(CLOSED_ON, time(12), UTC))
+    return measure_kpis_from_closed_round(Services(adapters, clock, StatusThresholds()), envelope)
 
 
 def round_closed(others_mean: float | None, shared: bool = False) -> dict:
@@ -53,8 +65,8 @@ def round_closed(others_mean: float | None, shared: bool = False) -> dict:
 def test_a_closed_round_measures_the_behavioural_kpis_it_covers_once():
     store = MemoryEventStore()
     plan_in(store)
-    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 1
-    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert measure(store, round_closed(3.2)) == 1
+    assert measure(store, round_closed(3.2)) == 0
     plan = Repository(store, KpiPlan).get("acme", "kpi-plan-e1")
     [measurement] = plan.kpis["listen"].measurements
     assert (measurement.value, measurement.measured_on) == (3.2, "2026-03-01")
@@ -68,14 +80,14 @@ def test_a_closed_round_measures_the_behavioural_kpis_it_covers_once():
 def test_a_round_without_an_others_figure_measures_nothing():
     store = MemoryEventStore()
     plan_in(store)
-    assert measure_from_round(store, round_closed(None), lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert measure(store, round_closed(None)) == 0
 
 
 def test_other_events_and_unknown_engagements_are_ignored():
     store = MemoryEventStore()
     other = round_closed(3.0) | {"type": "mastery.assessment.RaterInvited.v1"}
-    assert measure_from_round(store, other, lambda: CLOSED_ON, StatusThresholds()) == 0
-    assert measure_from_round(store, round_closed(3.0), lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert measure(store, other) == 0
+    assert measure(store, round_closed(3.0)) == 0
     assert store.unpublished() == []
 
 
@@ -89,13 +101,13 @@ def test_manual_kpis_and_kpis_off_the_rounds_scale_are_not_measured():
     plan.approve("manual", ALIGNED_ON, {}, ALIGNED_ON)
     plan.approve("pulse", ALIGNED_ON, {}, ALIGNED_ON)
     Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
-    assert measure_from_round(store, round_closed(3.2), lambda: CLOSED_ON, StatusThresholds()) == 0
+    assert measure(store, round_closed(3.2)) == 0
 
 
 def _source_after(closed: dict) -> Any:
     store = MemoryEventStore()
     plan_in(store)
-    measure_from_round(store, closed, lambda: CLOSED_ON, StatusThresholds())
+    measure(store, closed)
     [measurement] = (
         Repository(store, KpiPlan).get("acme", "kpi-plan-e1").kpis["listen"].measurements
     )

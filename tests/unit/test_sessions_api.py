@@ -4,11 +4,10 @@ import dataclasses
 
 import pytest
 
-from services.kpi.api import sessions
+from services.kpi.app import create_app
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
-from shared.web.app_factory import create_service_app
 from tests.unit import api_helpers
 from tests.unit.api_helpers import assert_problem, bearer
 
@@ -67,7 +66,7 @@ def directory():
 @pytest.fixture
 def client(store, directory):
     resources = Resources(CONFIG, event_store=store, directory=directory)
-    return create_service_app(CONFIG, "test", [sessions.blp], resources).test_client()
+    return create_app(CONFIG, resources).test_client()
 
 
 def stored(store) -> list:

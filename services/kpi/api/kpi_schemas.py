@@ -10,6 +10,8 @@ DIRECTIONS = ["increase", "decrease", "maintain"]
 
 
 class StrictSchema(Schema):
+    """Rejects unknown fields."""
+
     class Meta:
         unknown = RAISE
 

@@ -52,8 +52,9 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class RecordSession:
-    """A session to record; commitment ids are given by the caller (the server)."""
+class NewSession:
+    """A session to record (what the RecordSession command carries); the commitment ids are
+    given by the caller (the server)."""
 
     held_on: date
     duration_minutes: int
@@ -128,7 +129,7 @@ class CoachingLog(Aggregate):
     def subject(self) -> str:
         return self.engagement_id
 
-    def record_session(self, session_id: str, command: RecordSession, today: date) -> None:
+    def record_session(self, session_id: str, session: NewSession, today: date) -> None:
         """Record a session held no later than `today`.
 
         Capabilities are known and unique (at most nine); each commitment is due no earlier
@@ -139,21 +140,21 @@ class CoachingLog(Aggregate):
         session_id = _id(session_id, "session id")
         if session_id in self.sessions:
             raise InvalidTransition(f"session {session_id} is already recorded")
-        held_on = command.held_on
+        held_on = session.held_on
         if not isinstance(held_on, date):
             raise InvalidCommand("held_on must be a date")
         if held_on > today:
             raise InvalidCommand("a session cannot be held in the future")
-        if command.kind not in KINDS:
+        if session.kind not in KINDS:
             raise InvalidCommand(f"kind must be one of {', '.join(KINDS)}")
-        minutes = command.duration_minutes
+        minutes = session.duration_minutes
         if isinstance(minutes, bool) or not isinstance(minutes, int):
             raise InvalidCommand("duration_minutes must be a whole number")
         if not MIN_MINUTES <= minutes <= MAX_MINUTES:
             raise InvalidCommand(f"a session lasts {MIN_MINUTES} to {MAX_MINUTES} minutes")
-        if not isinstance(command.private_notes, str):
+        if not isinstance(session.private_notes, str):
             raise InvalidCommand("private notes must be text")
-        if len(command.private_notes) > MAX_PRIVATE_NOTES:
+        if len(session.private_notes) > MAX_PRIVATE_NOTES:
             raise InvalidCommand(f"private notes are at most {MAX_PRIVATE_NOTES} characters")
         self.record(
             SessionRecorded(
@@ -161,11 +162,11 @@ class CoachingLog(Aggregate):
                 session_id=session_id,
                 held_on=held_on.isoformat(),
                 duration_minutes=minutes,
-                kind=command.kind,
-                capabilities=_capabilities(command.capabilities),
-                commitments=self._new_commitments(command.commitments, held_on),
-                follow_ups=self._follow_ups(command.follow_ups, held_on),
-                private_notes=command.private_notes,
+                kind=session.kind,
+                capabilities=_capabilities(session.capabilities),
+                commitments=self._new_commitments(session.commitments, held_on),
+                follow_ups=self._follow_ups(session.follow_ups, held_on),
+                private_notes=session.private_notes,
             )
         )
 

@@ -1,11 +1,12 @@
-"""Behavioural KPIs measured by closed feedback rounds, as the assessment topic reports them.
+"""The kpi service's policies: its reactions to the assessment context's events, called by
+its worker (services/kpi/worker.py) for each event of the assessment topic.
 
-When a round closes covering the capability of a behavioural KPI that asked for it
-(measured_by: feedback_rounds, on the rounds' scale), the KPI gets a measurement (source:
-that round) from the round's published "all others" mean, provided the KPI's baseline and
-target lie on the round's scale (a -3..+3 pulse measures a pulse-score KPI; a 1..5 360
-does not). Idempotent: one
-measurement per KPI and round, however often the event is delivered.
+`measure_kpis_from_closed_round`: when a round closes covering the capability of a
+behavioural KPI that asked for it (measured_by: feedback_rounds, on the rounds' scale), the
+KPI gets a measurement (source: that round) from the round's published "all others" mean,
+provided the KPI's baseline and target lie on the round's scale (a -3..+3 pulse measures a
+pulse-score KPI; a 1..5 360 does not). Idempotent: one measurement per KPI and round,
+however often the event is delivered.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from typing import Any
 
 from services.kpi.domain.kpi_events import MeasurementSource
 from services.kpi.domain.kpi_plan import Kpi, KpiPlan, KpiState
-from services.kpi.domain.status import StatusThresholds
+from services.kpi.handlers.base import Services
 from shared.events.envelope import EventContext, event_name
-from shared.eventstore.port import EventStore
-from shared.eventstore.repository import Repository
 
 ACTOR = "kpi-service"
 
@@ -55,18 +54,15 @@ def _due(
     )
 
 
-def measure_from_round(
-    store: EventStore, envelope: dict[str, Any], today: Callable[[], date],
-    thresholds: StatusThresholds,
-) -> int:  # fmt: skip
-    """Record the round's measurements on the engagement's behavioural KPIs; how many."""
+def measure_kpis_from_closed_round(services: Services, envelope: dict[str, Any]) -> int:
+    """Record a closed round's measurements on the engagement's behavioural KPIs; how many."""
     if event_name(envelope["type"]) != "FeedbackRoundClosed":
         return 0
     data = envelope["data"]
-    repo = Repository(store, KpiPlan)
+    repo = services.plans()
     plan = repo.get_or_new(envelope["tenant"], KpiPlan.stream_for(data["engagement_id"]))
     means = round_means(data.get("results") or {})
-    closed_on = min(date.fromisoformat(envelope["time"][:10]), today())
+    closed_on = min(date.fromisoformat(envelope["time"][:10]), services.clock.today())
     scale = (data.get("results") or {}).get("scale") or {}
     due = [k for k in plan.kpis.values() if _due(k, means, data["round_id"], closed_on, scale)]
     if not due:
@@ -79,15 +75,27 @@ def measure_from_round(
             plan.measure(
                 kpi.id, f"round-{data['round_id']}", means[str(kpi.definition.capability)],
                 closed_on, f"{data['round_id']} feedback round, all raters but self", None,
-                source, today(), thresholds,
+                source, services.clock.today(), services.thresholds,
             )  # fmt: skip
 
-    ctx = EventContext(
-        envelope["tenant"],
-        ACTOR,
-        envelope["correlationid"],
-        envelope["id"],
-        actor_roles=("system",),
-    )
-    repo.update(plan, act, ctx)
+    repo.update(plan, act, _caused_by(envelope))
     return len(due)
+
+
+def _caused_by(envelope: dict[str, Any]) -> EventContext:
+    """The context of events the service records itself in reaction to `envelope`."""
+    return EventContext(
+        envelope["tenant"], ACTOR, envelope["correlationid"], envelope["id"],
+        actor_roles=("system",),
+    )  # fmt: skip
+
+
+Policy = Callable[[Services, dict[str, Any]], int]
+# Every policy; each ignores the events it does not react to.
+POLICIES: tuple[Policy, ...] = (measure_kpis_from_closed_round,)
+
+
+def react(services: Services, envelope: dict[str, Any]) -> None:
+    """Run every policy on one event of the assessment topic."""
+    for policy in POLICIES:
+        policy(services, envelope)
