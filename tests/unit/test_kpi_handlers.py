@@ -224,6 +224,10 @@ def test_read_plan_withholds_measurements_of_rounds_not_shared_from_the_manager(
     assert len(handlers.read_kpi(E, kpi_id, COACH).body["measurements"]) == 1
     assert handlers.read_kpi(E, kpi_id, MANAGER).body["measurements"] == []
     assert handlers.read_plan(E, MANAGER).body["kpis"][0]["latest"] is None
+    change = ChangeKpi(engagement_id=E, kpi_id=kpi_id, changes={"description": "In 1:1s"},
+                       reason="clarity", outside_review=True)  # fmt: skip
+    assert handlers.handle(change, MANAGER).body["measurements"] == []  # a write's answer too
+    assert len(handlers.read_kpi(E, kpi_id, COACH).body["measurements"]) == 1
 
 
 def round_closed(shared: bool) -> dict:

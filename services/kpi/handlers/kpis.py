@@ -37,13 +37,16 @@ def load_plan(
 def change_plan(
     services: Services, caller: Caller, command: Command, rule: Rule,
     act: Callable[[KpiPlan], None], reason: str = "",
-) -> KpiPlan:  # fmt: skip
-    """Let a caller the access rule allows change the plan of an open engagement."""
+) -> tuple[KpiPlan, bool]:  # fmt: skip
+    """Let a caller the access rule allows change the plan of an open engagement; the plan,
+    and whether measurements from rounds not shared with the manager are withheld from the
+    caller in the answer (the manager's own answers obey the rule too)."""
     ref, plan = load_plan(services, caller, command.engagement_id)
     access.require(rule, caller.principal, ref)
-    return services.plans().update(
+    changed = services.plans().update(
         plan, ref.while_open(act), caller.context(reason), command.if_match
     )
+    return changed, access.withholds_unshared_rounds(caller.principal, ref)
 
 
 def one_kpi(plan: KpiPlan, kpi_id: str, withhold_unshared: bool = False) -> Result:
@@ -60,17 +63,17 @@ def propose_kpi(services: Services, command: ProposeKpi, caller: Caller) -> Resu
     def propose(plan: KpiPlan) -> None:
         plan.propose(kpi_id, command.definition, services.clock.today())
 
-    plan = change_plan(services, caller, command, access.PROPOSE, propose)
-    return dataclasses.replace(one_kpi(plan, kpi_id), created_id=kpi_id)
+    plan, withheld = change_plan(services, caller, command, access.PROPOSE, propose)
+    return dataclasses.replace(one_kpi(plan, kpi_id, withheld), created_id=kpi_id)
 
 
 def send_back_kpi(services: Services, command: SendBackKpi, caller: Caller) -> Result:
     """The manager returns a proposed KPI with a comment."""
-    plan = change_plan(
+    plan, withheld = change_plan(
         services, caller, command, access.ALIGN,
         lambda p: p.send_back(command.kpi_id, command.comment), command.comment,
     )  # fmt: skip
-    return one_kpi(plan, command.kpi_id)
+    return one_kpi(plan, command.kpi_id, withheld)
 
 
 def change_kpi(services: Services, command: ChangeKpi, caller: Caller) -> Result:
@@ -93,7 +96,8 @@ def change_kpi(services: Services, command: ChangeKpi, caller: Caller) -> Result
 
     ctx = caller.context(command.reason)
     plan = services.plans().update(plan, ref.while_open(change), ctx, command.if_match)
-    return one_kpi(plan, command.kpi_id)
+    withheld = access.withholds_unshared_rounds(caller.principal, ref)
+    return one_kpi(plan, command.kpi_id, withheld)
 
 
 def approve_kpi(services: Services, command: ApproveKpi, caller: Caller) -> Result:
@@ -104,8 +108,8 @@ def approve_kpi(services: Services, command: ApproveKpi, caller: Caller) -> Resu
         aligned_on = command.aligned_on or today
         plan.approve(command.kpi_id, aligned_on, command.weights, today)
 
-    plan = change_plan(services, caller, command, access.ALIGN, approve)
-    return one_kpi(plan, command.kpi_id)
+    plan, withheld = change_plan(services, caller, command, access.ALIGN, approve)
+    return one_kpi(plan, command.kpi_id, withheld)
 
 
 def retire_kpi(services: Services, command: RetireKpi, caller: Caller) -> Result:
@@ -114,8 +118,8 @@ def retire_kpi(services: Services, command: RetireKpi, caller: Caller) -> Result
     def retire(plan: KpiPlan) -> None:
         plan.retire(command.kpi_id, command.review_id, command.reason, command.weights)
 
-    plan = change_plan(services, caller, command, access.ALIGN, retire, command.reason)
-    return one_kpi(plan, command.kpi_id)
+    plan, withheld = change_plan(services, caller, command, access.ALIGN, retire, command.reason)
+    return one_kpi(plan, command.kpi_id, withheld)
 
 
 def reweight_kpis(services: Services, command: ReweightKpis, caller: Caller) -> Result:
@@ -124,8 +128,8 @@ def reweight_kpis(services: Services, command: ReweightKpis, caller: Caller) -> 
     def reweight(plan: KpiPlan) -> None:
         plan.reweight(command.weights, command.review_id, command.reason)
 
-    plan = change_plan(services, caller, command, access.ALIGN, reweight, command.reason)
-    return Result(plan_answer(plan), plan.version)
+    plan, withheld = change_plan(services, caller, command, access.ALIGN, reweight, command.reason)
+    return Result(plan_answer(plan, withheld), plan.version)
 
 
 def read_plan(services: Services, engagement_id: str, caller: Caller) -> Result:

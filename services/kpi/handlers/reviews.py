@@ -30,7 +30,7 @@ def record_review(services: Services, command: RecordReview, caller: Caller) -> 
                 MANUAL, today, services.thresholds,
             )  # fmt: skip
 
-    plan = change_plan(services, caller, command, access.ALIGN, hold)
+    plan, _withheld = change_plan(services, caller, command, access.ALIGN, hold)  # manual only
     return Result(review_answer(plan, review_id), plan.version, review_id)
 
 
