@@ -12,6 +12,7 @@ from pymongo.database import Database
 from shared.config import ServiceConfig
 from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
+from shared.eventstore.write_tracking import TrackedStore, WriteTracker
 from shared.messaging.doorbell import Doorbell, parse_address
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
 from shared.web.idempotency_store import COLLECTION as IDEMPOTENCY_KEYS
@@ -42,7 +43,11 @@ class Resources:
         self._lock = threading.Lock()
         self._mongo: MongoClient[Any] | None = None
         self._admin: KafkaAdminClient | None = None
-        self._store: EventStore | None = event_store
+        # every append is noted, for the Idempotency-Key handling (write_tracking)
+        self.writes = WriteTracker()
+        self._store: EventStore | None = (
+            TrackedStore(event_store, self.writes) if event_store else None
+        )
         self._directory: EngagementDirectory | None = directory
         self._idempotency: IdempotencyStore | None = idempotency
         self.doorbell = Doorbell(parse_address(config.relay_doorbell))
@@ -61,7 +66,7 @@ class Resources:
         if self._store is None:
             store = MongoEventStore(self.database, on_append=self.doorbell.ring)
             store.setup()
-            self._store = store
+            self._store = TrackedStore(store, self.writes)
         return self._store
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from shared.domain.aggregate import Aggregate
@@ -13,10 +12,6 @@ from shared.events.envelope import EventContext, seal
 from shared.eventstore.port import Commit, EventStore
 
 A = TypeVar("A", bound=Aggregate)
-
-# Appends started in this context (a web request): after a failure, whether the request
-# may have written something (the Idempotency-Key handling must then not let it run again).
-WRITES_STARTED: ContextVar[int] = ContextVar("writes_started", default=0)
 
 
 class Repository(Generic[A]):
@@ -103,7 +98,6 @@ class Repository(Generic[A]):
             private=private if any(private) else (),
             published=aggregate.PUBLISHED,
         )
-        WRITES_STARTED.set(WRITES_STARTED.get() + 1)
         self._store.append(commit)
         aggregate.pending.clear()
         aggregate.version, aggregate.last_hash = commit.end, envelopes[-1]["hash"]

@@ -25,7 +25,7 @@ from flask import Response, current_app, g, request
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import BadRequest
 
-from shared.eventstore.repository import WRITES_STARTED
+from shared.eventstore.write_tracking import WriteTracker
 from shared.web import auth
 from shared.web.idempotency_store import PENDING, UNKNOWN, IdempotencyStore
 from shared.web.problems import problem
@@ -44,6 +44,12 @@ def _store() -> IdempotencyStore:
     return store
 
 
+def _writes() -> WriteTracker:
+    """Whether this request has started a write (the app's resources note every append)."""
+    writes: WriteTracker = current_app.extensions["resources"].writes
+    return writes
+
+
 def begin() -> Response | None:
     """before_request: claim the key, or answer from what it already holds."""
     key = request.headers.get(HEADER)
@@ -60,7 +66,7 @@ def begin() -> Response | None:
     existing = _store().claim(record_id, fingerprint, datetime.now(UTC), owner)
     if existing is None:
         g.idempotency_record = (record_id, owner)
-        WRITES_STARTED.set(0)
+        _writes().reset()
         return None
     if existing["fingerprint"] != fingerprint:
         return problem(422, "idempotency-key-reused", "Idempotency-Key reused",
@@ -90,7 +96,7 @@ def finish(response: Response) -> Response:
         if 200 <= status < 300 and not response.is_streamed:
             headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
             _store().complete(record_id, owner, status, response.get_data(), headers)
-        elif status >= 500 and WRITES_STARTED.get():
+        elif status >= 500 and _writes().started():
             _store().unknown(record_id, owner)
         else:
             _store().release(record_id, owner)
@@ -107,7 +113,7 @@ def abandon(_: BaseException | None) -> None:
     claimed = g.pop("idempotency_record", None)
     if claimed is not None:
         record_id, owner = claimed
-        if WRITES_STARTED.get():
+        if _writes().started():
             _store().unknown(record_id, owner)
         else:
             _store().release(record_id, owner)

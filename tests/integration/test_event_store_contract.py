@@ -1,4 +1,5 @@
-"""One contract, two adapters: the in-memory fake and MongoDB-wire (FerretDB or mongod)."""
+"""One contract, two adapters: the in-memory fake and MongoDB-wire (FerretDB or mongod), each
+also as the composition root hands it out (wrapped to note writes for idempotency)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ import pytest
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore
+from shared.eventstore.write_tracking import TrackedStore, WriteTracker
 
 
-@pytest.fixture(params=["memory", "mongo"])
+@pytest.fixture(params=["memory", "mongo", "tracked-memory", "tracked-mongo"])
 def store(request) -> EventStore:
-    if request.param == "memory":
-        return MemoryEventStore()
-    mongo = MongoEventStore(request.getfixturevalue("mongo_db"))
-    mongo.setup()
-    return mongo
+    adapter: EventStore
+    if request.param.endswith("memory"):
+        adapter = MemoryEventStore()
+    else:
+        adapter = MongoEventStore(request.getfixturevalue("mongo_db"))
+        adapter.setup()
+    return TrackedStore(adapter, WriteTracker()) if request.param.startswith("tracked") else adapter
 
 
 def events(stream: str, start: int, count: int) -> tuple[dict, ...]:
