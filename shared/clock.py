@@ -4,8 +4,8 @@ Two dates answer "today", each for its own rule:
 - `today()`, the date in UTC: the day the KPI plan and the rounds live on (alignment dates,
   reviews and measurements are never after it);
 - `latest_date()`, the date where it is latest on earth (UTC+14): a date a caller gives for
-  something that already happened (a coaching session) is in the future only after it, so
-  a session held today in any time zone is accepted.
+  something that already happened (a coaching session, a profile administered) is in the
+  future only after it, so one held today in any time zone is accepted.
 Handlers receive a `Clock` from their composition root; tests pin one with `Clock(fixed)`.
 """
 

@@ -1,21 +1,54 @@
-"""Assessment worker: python -m services.assessment.worker (outbox relay, round closing,
-housekeeping)."""
+"""The assessment worker's composition root: python -m services.assessment.worker.
 
-from services.assessment.round_scheduler import schedule_loop
-from shared.clock import today
+`bootstrap(config)` builds the adapters (lazily connected), the services the policies use,
+and the loops: the outbox relay of the assessment topic; the schedule, which runs the
+`close_due_rounds` policy (services/assessment/policies.py) every `schedule_seconds`;
+housekeeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from services.assessment import policies
+from services.assessment.handlers.base import Services
+from shared.clock import SYSTEM_CLOCK, Clock
+from shared.config import ServiceConfig
 from shared.resources import Resources
-from shared.worker import Loop, housekeeping_loop, main_for, relay_loop
+from shared.worker import Loop, Worker, housekeeping_loop, relay_loop, run_worker
+
+log = logging.getLogger(__name__)
 
 
-def loops(resources: Resources) -> list[Loop]:
-    """Relay the outbox; close rounds that reached their closing date."""
-    every = resources.config.schedule_seconds
-    return [
+def schedule_loop(services: Services, every_seconds: float) -> Loop:
+    """A worker loop closing due rounds every `every_seconds` (a failed pass is retried)."""
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                if count := policies.close_due_rounds(services):
+                    log.info("closed rounds at their closing date", extra={"count": count})
+            except Exception:
+                log.exception("closing due rounds failed; retrying next pass")
+            stop.wait(every_seconds)
+
+    return run
+
+
+def bootstrap(
+    config: ServiceConfig, resources: Resources | None = None, clock: Clock = SYSTEM_CLOCK
+) -> Worker:
+    """The assessment worker's loops over its adapters (these resources, or the configured)."""
+    resources = resources or Resources(config)
+    services = Services(resources, clock)
+    loops = [
         relay_loop(resources, "assessment"),
-        schedule_loop(resources.event_store, today, every),
+        schedule_loop(services, config.schedule_seconds),
         housekeeping_loop(resources),
     ]
+    return Worker(loops, resources)
 
 
 if __name__ == "__main__":
-    main_for("assessment", loops)
+    run_worker("assessment", bootstrap)

@@ -1,9 +1,11 @@
 """The shape of the code, checked: domain code imports only the standard library and the
-project's own domain helpers; the kpi service's views, handlers and commands keep to their
-layers (README, Architecture)."""
+project's own domain helpers; the write services' (kpi, assessment) views, handlers and
+commands keep to their layers (README, Architecture)."""
 
 import ast
+import importlib
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -94,24 +96,70 @@ def test_reporting_views_reach_no_locator():
         assert not names & {"resources", "models"}, f"{path.name} imports a locator"
 
 
-# The kpi service's shape (README, Architecture): views parse, handlers decide access and use
-# cases, commands are one dataclass per use case with exactly one handler each.
-KPI = ROOT / "services/kpi"
-KPI_VIEWS = sorted((KPI / "api").glob("*.py"))
-KPI_SERVICE_LAYER = sorted(
-    [*(KPI / "handlers").glob("*.py"), KPI / "commands.py", KPI / "policies.py", KPI / "access.py"]
+# The write services' shape (README, Architecture: kpi, and assessment the same): views
+# parse, handlers decide access and use cases, commands are one dataclass per use case with
+# exactly one handler each.
+@dataclass(frozen=True)
+class WriteService:
+    name: str
+    # What a view may take from the domain besides constants (limits, choices for its
+    # schemas): the value types a command carries; never an aggregate or a decision.
+    view_domain_values: frozenset[str]
+    # The bound handlers and their answer: all a view calls
+    view_handler_names: frozenset[str]
+    # Names a view may take from the service's access rules: only the token roles of an
+    # edge `requires` gate (who among them may act is the handlers' decision)
+    view_access_names: frozenset[str] = frozenset()
+
+    @property
+    def root(self) -> Path:
+        return ROOT / "services" / self.name
+
+    def views(self) -> list[Path]:
+        return sorted((self.root / "api").glob("*.py"))
+
+    def service_layer(self) -> list[Path]:
+        root = self.root
+        layer = [*(root / "handlers").glob("*.py"), root / "commands.py", root / "policies.py"]
+        return sorted([*layer, root / "access.py"])
+
+    def commands(self) -> list[type]:
+        module = importlib.import_module(f"services.{self.name}.commands")
+        base = getattr(module, "UseCase", module.Command)
+        return [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, base)
+            and value not in (base, module.Command)
+        ]
+
+
+KPI = WriteService(
+    "kpi",
+    frozenset({"KpiDefinition", "Person", "Commitment", "FollowUp", "NewSession"}),
+    frozenset({"KpiHandlers", "Result"}),
 )
+ASSESSMENT = WriteService(
+    "assessment",
+    # needs_assessment: the module, for its value types (RecordProfile, IdentifyBarrier)
+    frozenset(
+        {"Person", "Phase", "ScaleScore", "DevelopmentArea", "Reference", "needs_assessment"}
+    ),
+    frozenset({"AssessmentHandlers", "Result"}),
+    frozenset({"OPENERS"}),
+)
+WRITE_SERVICES = (KPI, ASSESSMENT)
 WEB_AND_STORAGE = ("flask", "flask_smorest", "marshmallow", "werkzeug", "pymongo", "kafka")
-# What a view may take from the domain: constants (limits, choices for its schemas) and the
-# value types a command carries; never an aggregate or a decision.
-VIEW_DOMAIN_VALUES = {"KpiDefinition", "Person", "Commitment", "FollowUp", "NewSession"}
-# What else a view may import from the project: its schemas and helpers, the commands, the
-# bound handlers and their answer, and the web edge (auth, If-Match, caller, ETag, fields).
-VIEW_PROJECT_MODULES = (
-    "services.kpi.api", "services.kpi.commands", "services.kpi.handlers", "shared.web.auth",
-    "shared.web.commands", "shared.web.fields",
-)  # fmt: skip
-VIEW_HANDLER_NAMES = {"KpiHandlers", "Result"}
+# What else a view may import from the project: the web edge (auth, If-Match, caller, ETag,
+# fields); besides its own service's api/, commands, handlers and domain values.
+WEB_EDGE = ("shared.web.auth", "shared.web.commands", "shared.web.fields")
+VIEWS = [(s, p) for s in WRITE_SERVICES for p in s.views()]
+SERVICE_LAYER = [(s, p) for s in WRITE_SERVICES for p in s.service_layer()]
+
+
+def path_id(case) -> str:
+    return str(case.relative_to(ROOT)) if isinstance(case, Path) else case.name
 
 
 def imported_names(path: Path) -> set[tuple[str, str]]:
@@ -125,72 +173,73 @@ def imported_names(path: Path) -> set[tuple[str, str]]:
     }
 
 
-def test_there_are_kpi_views_and_handlers_to_check():
-    assert len(KPI_VIEWS) >= 4 and len(KPI_SERVICE_LAYER) >= 7
+@pytest.mark.parametrize("service", WRITE_SERVICES, ids=path_id)
+def test_there_are_views_and_handlers_to_check(service):
+    assert len(service.views()) >= 4 and len(service.service_layer()) >= 7
 
 
-@pytest.mark.parametrize("path", KPI_VIEWS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_kpi_views_import_no_decisions_only_values_commands_and_handlers(path):
+@pytest.mark.parametrize(("service", "path"), VIEWS, ids=path_id)
+def test_views_import_no_decisions_only_values_commands_and_handlers(service, path):
+    own = f"services.{service.name}"
+    project = (f"{own}.api", f"{own}.commands", f"{own}.handlers", *WEB_EDGE)
     for module in imported_modules(path):
         if module.startswith(("services.", "shared.")):
-            allowed = (*VIEW_PROJECT_MODULES, "services.kpi.domain")
+            allowed = (*project, f"{own}.domain", f"{own}.access")
             assert module.startswith(allowed), f"{path.name} imports {module}"
     for module, name in imported_names(path):
         if module.split(".")[0] in (*WEB_AND_STORAGE, "__future__", *sys.stdlib_module_names):
             assert not module.startswith(("pymongo", "kafka")), f"{path.name} imports {module}"
             continue
-        if module.startswith("services.kpi.domain"):
-            allowed = name.isupper() or name in VIEW_DOMAIN_VALUES
+        if module.startswith(f"{own}.domain"):
+            allowed = name.isupper() or name in service.view_domain_values
             assert allowed, f"{path.name} takes {name} from {module}: a decision of the domain"
-        elif module.startswith("services.kpi.handlers"):
-            assert name in VIEW_HANDLER_NAMES, f"{path.name} calls {module}.{name} directly"
+        elif module.startswith(f"{own}.handlers"):
+            assert name in service.view_handler_names, f"{path.name} calls {module}.{name}"
+        elif module == f"{own}.access":
+            assert name in service.view_access_names, f"{path.name} decides access: {name}"
         else:
-            assert module.startswith(VIEW_PROJECT_MODULES), f"{path.name} imports {module}"
+            assert module.startswith(project), f"{path.name} imports {module}"
 
 
-@pytest.mark.parametrize("path", KPI_VIEWS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_kpi_views_reach_no_resources_locator_and_raise_no_refusal(path):
+@pytest.mark.parametrize(("service", "path"), VIEWS, ids=path_id)
+def test_views_reach_no_resources_locator_and_raise_no_refusal(service, path):
     source = path.read_text()
     assert "resources()" not in source and "current_app" not in source
     refusals = ("Forbidden", "NotFound", "InvalidCommand", "InvalidTransition", "abort(")
     assert not [r for r in refusals if r in source], f"{path.name} decides a refusal itself"
+    assert "access.may" not in source and "access.require" not in source, path.name
 
 
-@pytest.mark.parametrize("path", KPI_SERVICE_LAYER, ids=lambda p: str(p.relative_to(ROOT)))
-def test_kpi_handlers_commands_and_policies_import_no_web_framework_or_storage(path):
+@pytest.mark.parametrize(("service", "path"), SERVICE_LAYER, ids=path_id)
+def test_handlers_commands_and_policies_import_no_web_framework_or_storage(service, path):
     for module in imported_modules(path):
         top = module.split(".")[0]
         assert top not in WEB_AND_STORAGE, f"{path.name} imports {module}"
         assert not module.startswith(("shared.web", "shared.resources")), f"{path.name}: {module}"
-        assert not module.startswith("services.kpi.api"), f"{path.name} imports {module}"
+        assert not module.startswith(f"services.{service.name}.api"), f"{path.name}: {module}"
 
 
-def kpi_commands() -> list[type]:
-    from services.kpi import commands
-
-    return [
-        value
-        for value in vars(commands).values()
-        if isinstance(value, type)
-        and issubclass(value, commands.Command)
-        and value is not commands.Command
-    ]
-
-
-def test_every_kpi_command_has_exactly_one_handler_in_the_service_layer():
-    from services.kpi.handlers import COMMAND_HANDLERS
-
-    found = kpi_commands()
+@pytest.mark.parametrize("service", WRITE_SERVICES, ids=path_id)
+def test_every_command_has_exactly_one_handler_in_the_service_layer(service):
+    handlers = importlib.import_module(f"services.{service.name}.handlers")
+    found = service.commands()
     assert len(found) >= 8
-    assert set(COMMAND_HANDLERS) == set(found)
-    handlers = list(COMMAND_HANDLERS.values())
-    assert len(set(handlers)) == len(handlers), "one handler serves two commands"
-    for handler in handlers:
-        assert handler.__module__.startswith("services.kpi.handlers."), handler
+    assert set(handlers.COMMAND_HANDLERS) == set(found)
+    bound = list(handlers.COMMAND_HANDLERS.values())
+    assert len(set(bound)) == len(bound), "one handler serves two commands"
+    for handler in bound:
+        assert handler.__module__.startswith(f"services.{service.name}.handlers."), handler
 
 
-def test_every_kpi_command_is_exercised_by_a_test():
+@pytest.mark.parametrize("service", WRITE_SERVICES, ids=path_id)
+def test_every_command_is_exercised_by_a_test(service):
     tests = [p.read_text() for p in (ROOT / "tests").rglob("test_*.py")
              if p.name != "test_architecture.py"]  # fmt: skip
-    for command in kpi_commands():
+    for command in service.commands():
         assert any(f"{command.__name__}(" in text for text in tests), command.__name__
+
+
+def test_the_assessment_service_keeps_no_use_case_outside_its_handlers():
+    gone = ("application.py", "rounds_service.py", "needs_assessment_service.py",
+            "round_scheduler.py")  # fmt: skip
+    assert not [name for name in gone if (ASSESSMENT.root / name).exists()]

@@ -2,10 +2,16 @@
 the closing publishes aggregates without comments, the comments are served by the assessment
 service alone, and only the coach and admin follow the responses of an open round."""
 
+from types import SimpleNamespace
+
 import pytest
 
-from services.assessment import rounds_service as service
+from services.assessment.handlers.base import Services
+from services.assessment.handlers.round_results import seal_and_close
+from services.assessment.handlers.rounds import round_for
+from shared.auth.caller import Caller
 from shared.auth.tokens import Principal
+from shared.clock import SYSTEM_CLOCK
 from shared.domain.errors import ConcurrencyConflict
 from shared.events.envelope import EventContext
 from tests.unit.api_helpers import ENGAGEMENT, assert_problem, bearer
@@ -101,11 +107,12 @@ def test_a_closing_that_conflicts_leaves_the_answers_sealed_and_its_retry_closes
     round_url = open_round(client)
     token = invite(client, round_url, "peer", 1)
     engagement_id, round_id = round_url.split("/")[2], round_url.split("/")[4]
-    coach = Principal("c1", "acme", frozenset({"coach"}))
-    _, stale = service.round_for(store, coach, engagement_id, round_id)
+    services = Services(SimpleNamespace(event_store=store), SYSTEM_CLOCK)
+    coach = Caller(Principal("c1", "acme", frozenset({"coach"})), "k")
+    _, stale = round_for(services, coach, engagement_id, round_id)
     invite(client, round_url, "peer", 2)  # the round moves on after the closer loaded it
     with pytest.raises(ConcurrencyConflict):
-        service.seal_and_close(store, stale, "coach", EventContext("acme", "c1", "k"))
+        seal_and_close(services, stale, "coach", EventContext("acme", "c1", "k"))
     assert_problem(submit(client, token), 409, "invalid-transition")  # sealed: no late answer
     assert client.post(f"{round_url}/closure", headers=bearer()).status_code == 200
     sealed = store.load(f"responses-{round_id}")

@@ -1,16 +1,18 @@
-"""Engagement resources: open one, read its current state."""
+"""Engagement routes: open one, read its current state, change its people and phase.
+
+Each view parses its input into a command (services/assessment/commands.py), hands it to the
+handlers it was built with and serialises the answer with its ETag and Location; access and
+what the caller sees are the handlers' (services/assessment/handlers/engagements.py)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.assessment import access, application
+from services.assessment.access import OPENERS  # the token roles `requires` lets open
 from services.assessment.api.schemas import (
     AddStakeholderSchema,
     AssignPersonSchema,
@@ -19,176 +21,136 @@ from services.assessment.api.schemas import (
     OpenEngagementSchema,
     PhaseChangeSchema,
 )
-from services.assessment.domain.engagement import (
-    Engagement,
+from services.assessment.commands import (
+    AddStakeholder,
+    AdvancePhase,
+    AssignCoach,
+    AssignManager,
+    CancelEngagement,
     OpenEngagement,
-    Person,
-    Phase,
-    Stakeholder,
+    RemoveStakeholder,
 )
-from shared.web.app_factory import resources
-from shared.web.auth import current_principal, requires
-from shared.web.commands import etag, event_context, if_match
-
-blp = Blueprint("engagements", __name__, url_prefix="/engagements", description="Engagements")
-
-
-def change(engagement_id: str, act: Callable[[Engagement], None], reason: str = "") -> Any:
-    """Apply a change as the caller, honouring If-Match; the new state and its headers."""
-    engagement = application.change_engagement(
-        resources().event_store,
-        current_principal(),
-        engagement_id,
-        act,
-        event_context(reason),
-        if_match(),
-    )
-    return engagement_view(engagement), state_headers(engagement)
+from services.assessment.domain.engagement import Person, Phase
+from services.assessment.handlers import AssessmentHandlers
+from services.assessment.handlers.base import Result
+from shared.web.auth import requires
+from shared.web.commands import caller, etag, if_match
 
 
-def engagement_view(engagement: Engagement) -> dict[str, Any]:
-    """The public shape of an engagement's current state (contacts for its administrators)."""
-    contacts = access.may(access.ADMINISTER, current_principal(), engagement)
-    return {
-        "id": engagement.engagement_id,
-        "organisation": engagement.organisation,
-        "executive": engagement.executive,
-        "coach": engagement.coach,
-        "manager": engagement.manager,
-        "programme": engagement.programme,
-        "start_date": engagement.start_date,
-        "phase": engagement.phase.value,
-        "version": engagement.version,
-        "stakeholders": [_stakeholder_view(s, contacts) for s in engagement.stakeholders.values()],
-    }
+def answer(result: Result) -> Any:
+    """An engagement as a response body, with its ETag and Location."""
+    location = url_for("engagements.EngagementResource", engagement_id=result.body["id"])
+    return result.body, etag(result.version or 0) | {"Location": location}
 
 
-def _stakeholder_view(stakeholder: Stakeholder, with_contact: bool) -> dict[str, str]:
-    view = {
-        "id": stakeholder.id,
-        "name": stakeholder.name,
-        "relationship": stakeholder.relationship,
-    }
-    if with_contact:
-        view["contact"] = stakeholder.contact
-    return view
+def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
+    """The engagement routes, calling these handlers."""
+    blp = Blueprint("engagements", __name__, url_prefix="/engagements", description="Engagements")
 
+    def person(body: dict[str, Any]) -> Person:
+        return Person(body["id"], body["name"])
 
-def state_headers(engagement: Engagement) -> dict[str, str]:
-    """ETag (the stream version) and Location of an engagement."""
-    return etag(engagement.version) | {
-        "Location": url_for(
-            "engagements.EngagementResource", engagement_id=engagement.engagement_id
-        ),
-    }
+    @blp.route("")
+    class Engagements(MethodView):
+        @requires(*OPENERS)
+        @blp.arguments(OpenEngagementSchema)
+        @blp.response(201, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any]) -> Any:
+            """Open an engagement for an executive in the caller's organisation."""
+            coach = body.get("coach")
+            command = OpenEngagement(
+                executive=Person(**body["executive"]), manager=Person(**body["manager"]),
+                coach=Person(**coach) if coach else None, programme=body["programme"],
+                start_date=body["start_date"],
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
 
+    @blp.route("/<string:engagement_id>")
+    class EngagementResource(MethodView):
+        @requires()
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def get(self, engagement_id: str) -> Any:
+            """The engagement's current state, rebuilt from its stream."""
+            return answer(handlers.read_engagement(engagement_id, caller()))
 
-@blp.route("")
-class Engagements(MethodView):
-    @requires(*access.OPENERS)
-    @blp.arguments(OpenEngagementSchema)
-    @blp.response(201, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any]) -> Any:
-        """Open an engagement for an executive in the caller's organisation."""
-        caller = current_principal()
-        coach = body.get("coach") or {"id": caller.subject, "name": caller.name or caller.subject}
-        command = OpenEngagement(
-            engagement_id=str(uuid.uuid4()),
-            organisation=caller.tenant,
-            executive=Person(**body["executive"]),
-            coach=Person(**coach),
-            manager=Person(**body["manager"]),
-            programme=body["programme"],
-            start_date=body["start_date"],
-        )
-        engagement = application.open_engagement(
-            resources().event_store, caller, command, event_context()
-        )
-        return engagement_view(engagement), state_headers(engagement)
+    @blp.route("/<string:engagement_id>/stakeholders")
+    class Stakeholders(MethodView):
+        @requires()
+        @blp.arguments(AddStakeholderSchema)
+        @blp.response(201, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Add a stakeholder (name, contact, relationship); the contact is never published."""
+            command = AddStakeholder(engagement_id=engagement_id, if_match=if_match(), **body)
+            return answer(handlers.handle(command, caller()))
 
+    @blp.route("/<string:engagement_id>/stakeholders/<string:stakeholder_id>")
+    class StakeholderResource(MethodView):
+        @requires()
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def delete(self, engagement_id: str, stakeholder_id: str) -> Any:
+            """Remove a stakeholder from the engagement."""
+            command = RemoveStakeholder(
+                engagement_id=engagement_id, stakeholder_id=stakeholder_id, if_match=if_match()
+            )
+            return answer(handlers.handle(command, caller()))
 
-@blp.route("/<string:engagement_id>")
-class EngagementResource(MethodView):
-    @requires()
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def get(self, engagement_id: str) -> Any:
-        """The engagement's current state, rebuilt from its stream."""
-        engagement = application.engagement_for(
-            resources().event_store, current_principal(), engagement_id
-        )
-        return engagement_view(engagement), state_headers(engagement)
+    @blp.route("/<string:engagement_id>/coach")
+    class Coach(MethodView):
+        @requires()
+        @blp.arguments(AssignPersonSchema)
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def put(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Hand the engagement to another coach (reason required)."""
+            command = AssignCoach(
+                engagement_id=engagement_id, coach=person(body), reason=body["reason"],
+                if_match=if_match(),
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
 
+    @blp.route("/<string:engagement_id>/manager")
+    class Manager(MethodView):
+        @requires()
+        @blp.arguments(AssignPersonSchema)
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def put(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Record that the executive's manager changed (reason required)."""
+            command = AssignManager(
+                engagement_id=engagement_id, manager=person(body), reason=body["reason"],
+                if_match=if_match(),
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
 
-@blp.route("/<string:engagement_id>/stakeholders")
-class Stakeholders(MethodView):
-    @requires()
-    @blp.arguments(AddStakeholderSchema)
-    @blp.response(201, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Add a stakeholder (name, contact, relationship); the contact is never published."""
-        stakeholder = Stakeholder(id=str(uuid.uuid4()), **body)
-        return change(engagement_id, lambda e: e.add_stakeholder(stakeholder))
+    @blp.route("/<string:engagement_id>/phase")
+    class PhaseChange(MethodView):
+        @requires()
+        @blp.arguments(PhaseChangeSchema)
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Move the engagement to its next phase (409 for any other move)."""
+            command = AdvancePhase(
+                engagement_id=engagement_id, phase=Phase(body["phase"]),
+                reason=body.get("reason", ""), if_match=if_match(),
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
 
+    @blp.route("/<string:engagement_id>/cancellation")
+    class Cancellation(MethodView):
+        @requires()
+        @blp.arguments(CancelSchema)
+        @blp.response(200, EngagementSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Cancel an open engagement (reason required)."""
+            command = CancelEngagement(
+                engagement_id=engagement_id, reason=body["reason"], if_match=if_match()
+            )
+            return answer(handlers.handle(command, caller()))
 
-@blp.route("/<string:engagement_id>/stakeholders/<string:stakeholder_id>")
-class StakeholderResource(MethodView):
-    @requires()
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def delete(self, engagement_id: str, stakeholder_id: str) -> Any:
-        """Remove a stakeholder from the engagement."""
-        return change(engagement_id, lambda e: e.remove_stakeholder(stakeholder_id))
-
-
-@blp.route("/<string:engagement_id>/coach")
-class Coach(MethodView):
-    @requires()
-    @blp.arguments(AssignPersonSchema)
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def put(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Hand the engagement to another coach (reason required)."""
-        coach = Person(body["id"], body["name"])
-        return change(
-            engagement_id, lambda e: e.assign_coach(coach, body["reason"]), body["reason"]
-        )
-
-
-@blp.route("/<string:engagement_id>/manager")
-class Manager(MethodView):
-    @requires()
-    @blp.arguments(AssignPersonSchema)
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def put(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Record that the executive's manager changed (reason required)."""
-        manager = Person(body["id"], body["name"])
-        return change(
-            engagement_id, lambda e: e.assign_manager(manager, body["reason"]), body["reason"]
-        )
-
-
-@blp.route("/<string:engagement_id>/phase")
-class PhaseChange(MethodView):
-    @requires()
-    @blp.arguments(PhaseChangeSchema)
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Move the engagement to its next phase (409 for any other move)."""
-        phase = Phase(body["phase"])
-        return change(engagement_id, lambda e: e.advance_to(phase), body.get("reason", ""))
-
-
-@blp.route("/<string:engagement_id>/cancellation")
-class Cancellation(MethodView):
-    @requires()
-    @blp.arguments(CancelSchema)
-    @blp.response(200, EngagementSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Cancel an open engagement (reason required)."""
-        return change(engagement_id, lambda e: e.cancel(body["reason"]), body["reason"])
+    return blp

@@ -2,7 +2,9 @@
 
 Writes are for the engagement's coach (or an admin) while the engagement is open, and honour
 If-Match against the needs assessment's own version. Every response is the whole needs
-assessment with its ETag; newly recorded profiles and barriers come last in their lists.
+assessment with its ETag and Location; newly recorded profiles and barriers come last in
+their lists. The views parse into commands (services/assessment/commands.py) and serialise;
+access and what the caller sees are the handlers' (handlers/needs_assessment.py).
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.assessment import needs_assessment_service as service
 from services.assessment.api.schemas import StrictSchema
+from services.assessment.commands import (
+    IdentifyBarrier,
+    RecordProfile,
+    ResolveBarrier,
+    SelectDevelopmentAreas,
+)
+from services.assessment.domain import needs_assessment as needs
 from services.assessment.domain.needs_assessment import (
     BARRIER_SOURCES,
     IMPACTS,
@@ -26,25 +34,14 @@ from services.assessment.domain.needs_assessment import (
     MAX_SCORE,
     MAX_TEXT,
     REFERENCE_KINDS,
-    Barrier,
     DevelopmentArea,
-    IdentifyBarrier,
-    NeedsAssessment,
-    Profile,
-    RecordProfile,
     Reference,
     ScaleScore,
 )
-from shared.web.app_factory import resources
-from shared.web.auth import current_principal, requires
-from shared.web.commands import etag, event_context, if_match
-
-blp = Blueprint(
-    "needs_assessment",
-    __name__,
-    url_prefix="/engagements",
-    description="Needs assessment: profiling results, barriers to success, development areas",
-)
+from services.assessment.handlers import AssessmentHandlers
+from services.assessment.handlers.base import Result
+from shared.web.auth import requires
+from shared.web.commands import caller, etag, if_match
 
 
 class JsonNumber(fields.Field[float]):
@@ -170,165 +167,107 @@ class NeedsAssessmentSchema(Schema):
     development_areas = fields.List(fields.Nested(DevelopmentAreaSchema))
 
 
-def needs_assessment_view(assessment: NeedsAssessment, *, with_profiles: bool) -> dict[str, Any]:
-    """The public shape of a needs assessment."""
-    view: dict[str, Any] = {
-        "engagement_id": assessment.engagement_id,
-        "version": assessment.version,
-        "barriers": [_barrier_view(b) for b in assessment.barriers.values()],
-        "development_areas": assessment.development_areas,
-    }
-    if with_profiles:
-        view["profiles"] = [_profile_view(p) for p in assessment.profiles.values()]
-    return view
+def answer(result: Result) -> Any:
+    """The needs assessment as a response body, with its ETag and Location."""
+    location = url_for("needs_assessment.NeedsAssessmentResource",
+                       engagement_id=result.body["engagement_id"])  # fmt: skip
+    return result.body, etag(result.version or 0) | {"Location": location}
 
 
-def _profile_view(profile: Profile) -> dict[str, Any]:
-    return {
-        "id": profile.id,
-        "instrument": profile.instrument,
-        "scales": [
-            {"name": s.name, "score": s.score} | ({"band": s.band} if s.band is not None else {})
-            for s in profile.scales
-        ],
-        "strengths": profile.strengths,
-        "development_needs": profile.development_needs,
-        "administered_on": profile.administered_on,
-        "administered_by": profile.administered_by,
-    }
+def profile_of(body: dict[str, Any]) -> needs.RecordProfile:
+    """The profiling results a request body gives."""
+    return needs.RecordProfile(
+        instrument=body["instrument"],
+        scales=tuple(ScaleScore(**scale) for scale in body["scales"]),
+        administered_on=body["administered_on"],
+        administered_by=body["administered_by"],
+        strengths=tuple(body["strengths"]),
+        development_needs=tuple(body["development_needs"]),
+    )
 
 
-def _barrier_view(barrier: Barrier) -> dict[str, Any]:
-    view = {
-        "id": barrier.id,
-        "description": barrier.description,
-        "source": barrier.source,
-        "impact": barrier.impact,
-        "capability": barrier.capability,
-        "status": barrier.status,
-    }
-    if barrier.resolution_note is not None:
-        view["resolution_note"] = barrier.resolution_note
-    return view
-
-
-def state_headers(assessment: NeedsAssessment) -> dict[str, str]:
-    """ETag (the needs assessment's version) and Location of the needs assessment."""
-    return etag(assessment.version) | {
-        "Location": url_for(
-            "needs_assessment.NeedsAssessmentResource", engagement_id=assessment.engagement_id
-        ),
-    }
-
-
-def written(assessment: NeedsAssessment) -> Any:
-    """The response to a write: the whole needs assessment (the writer sees profiles)."""
-    return needs_assessment_view(assessment, with_profiles=True), state_headers(assessment)
-
-
-@blp.route("/<string:engagement_id>/profiles")
-class Profiles(MethodView):
-    @requires()
-    @blp.arguments(RecordProfileSchema)
-    @blp.response(201, NeedsAssessmentSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Record a profiling instrument's results (the new profile comes last)."""
-        command = RecordProfile(
-            instrument=body["instrument"],
-            scales=tuple(ScaleScore(**scale) for scale in body["scales"]),
-            administered_on=body["administered_on"],
-            administered_by=body["administered_by"],
-            strengths=tuple(body["strengths"]),
-            development_needs=tuple(body["development_needs"]),
+def areas_of(body: dict[str, Any]) -> tuple[DevelopmentArea, ...]:
+    """The development areas a request body selects."""
+    return tuple(
+        DevelopmentArea(
+            capability=area["capability"],
+            rationale=area["rationale"],
+            linked_to=tuple(Reference(**ref) for ref in area["linked_to"]),
         )
-        assessment, _ = service.record_profile(
-            resources().event_store,
-            current_principal(),
-            engagement_id,
-            command,
-            event_context(),
-            if_match(),
-        )
-        return written(assessment)
+        for area in body["areas"]
+    )
 
 
-@blp.route("/<string:engagement_id>/barriers")
-class Barriers(MethodView):
-    @requires()
-    @blp.arguments(IdentifyBarrierSchema)
-    @blp.response(201, NeedsAssessmentSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Identify a barrier to success (the new barrier comes last, open)."""
-        assessment, _ = service.identify_barrier(
-            resources().event_store,
-            current_principal(),
-            engagement_id,
-            IdentifyBarrier(**body),
-            event_context(),
-            if_match(),
-        )
-        return written(assessment)
+def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
+    """The needs-assessment routes, calling these handlers."""
+    blp = Blueprint(
+        "needs_assessment",
+        __name__,
+        url_prefix="/engagements",
+        description="Needs assessment: profiling results, barriers to success, development areas",
+    )
 
-
-@blp.route("/<string:engagement_id>/barriers/<string:barrier_id>/resolution")
-class BarrierResolution(MethodView):
-    @requires()
-    @blp.arguments(ResolveBarrierSchema)
-    @blp.response(200, NeedsAssessmentSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def post(self, body: dict[str, Any], engagement_id: str, barrier_id: str) -> Any:
-        """Resolve an open barrier with a note (404 unknown, 409 already resolved)."""
-        assessment = service.resolve_barrier(
-            resources().event_store,
-            current_principal(),
-            engagement_id,
-            barrier_id,
-            body["note"],
-            event_context(),
-            if_match(),
-        )
-        return written(assessment)
-
-
-@blp.route("/<string:engagement_id>/development-areas")
-class DevelopmentAreas(MethodView):
-    @requires()
-    @blp.arguments(SelectDevelopmentAreasSchema)
-    @blp.response(200, NeedsAssessmentSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def put(self, body: dict[str, Any], engagement_id: str) -> Any:
-        """Select 1 to 9 development areas, replacing the current selection."""
-        areas = [
-            DevelopmentArea(
-                capability=area["capability"],
-                rationale=area["rationale"],
-                linked_to=tuple(Reference(**ref) for ref in area["linked_to"]),
+    @blp.route("/<string:engagement_id>/profiles")
+    class Profiles(MethodView):
+        @requires()
+        @blp.arguments(RecordProfileSchema)
+        @blp.response(201, NeedsAssessmentSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Record a profiling instrument's results (the new profile comes last)."""
+            command = RecordProfile(
+                engagement_id=engagement_id, profile=profile_of(body), if_match=if_match()
             )
-            for area in body["areas"]
-        ]
-        assessment = service.select_development_areas(
-            resources().event_store,
-            current_principal(),
-            engagement_id,
-            areas,
-            event_context(),
-            if_match(),
-        )
-        return written(assessment)
+            return answer(handlers.handle(command, caller()))
 
+    @blp.route("/<string:engagement_id>/barriers")
+    class Barriers(MethodView):
+        @requires()
+        @blp.arguments(IdentifyBarrierSchema)
+        @blp.response(201, NeedsAssessmentSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Identify a barrier to success (the new barrier comes last, open)."""
+            command = IdentifyBarrier(
+                engagement_id=engagement_id, barrier=needs.IdentifyBarrier(**body),
+                if_match=if_match(),
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
 
-@blp.route("/<string:engagement_id>/needs-assessment")
-class NeedsAssessmentResource(MethodView):
-    @requires()
-    @blp.response(200, NeedsAssessmentSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
-    def get(self, engagement_id: str) -> Any:
-        """The needs assessment: profiles, barriers with their status, development areas."""
-        caller = current_principal()
-        engagement, assessment = service.read(resources().event_store, caller, engagement_id)
-        view = needs_assessment_view(
-            assessment, with_profiles=service.sees_profiles(caller, engagement)
-        )
-        return view, state_headers(assessment)
+    @blp.route("/<string:engagement_id>/barriers/<string:barrier_id>/resolution")
+    class BarrierResolution(MethodView):
+        @requires()
+        @blp.arguments(ResolveBarrierSchema)
+        @blp.response(200, NeedsAssessmentSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def post(self, body: dict[str, Any], engagement_id: str, barrier_id: str) -> Any:
+            """Resolve an open barrier with a note (404 unknown, 409 already resolved)."""
+            command = ResolveBarrier(
+                engagement_id=engagement_id, barrier_id=barrier_id, note=body["note"],
+                if_match=if_match(),
+            )  # fmt: skip
+            return answer(handlers.handle(command, caller()))
+
+    @blp.route("/<string:engagement_id>/development-areas")
+    class DevelopmentAreas(MethodView):
+        @requires()
+        @blp.arguments(SelectDevelopmentAreasSchema)
+        @blp.response(200, NeedsAssessmentSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def put(self, body: dict[str, Any], engagement_id: str) -> Any:
+            """Select 1 to 9 development areas, replacing the current selection."""
+            command = SelectDevelopmentAreas(
+                engagement_id=engagement_id, areas=areas_of(body), if_match=if_match()
+            )
+            return answer(handlers.handle(command, caller()))
+
+    @blp.route("/<string:engagement_id>/needs-assessment")
+    class NeedsAssessmentResource(MethodView):
+        @requires()
+        @blp.response(200, NeedsAssessmentSchema)
+        @blp.doc(security=[{"bearerAuth": []}])
+        def get(self, engagement_id: str) -> Any:
+            """The needs assessment: profiles, barriers with their status, development areas."""
+            return answer(handlers.read_needs_assessment(engagement_id, caller()))
+
+    return blp

@@ -1,5 +1,6 @@
 """A round's closing and what it released: the aggregates (as published) and the comments
-(served here only, never published)."""
+(served here only, never published). The views parse and serialise; who may close or read
+is the handlers' (services/assessment/handlers/round_results.py)."""
 
 from __future__ import annotations
 
@@ -8,66 +9,50 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.assessment import rounds_service as service
 from services.assessment.api.round_schemas import CommentsSchema, ResultsSchema
-from services.assessment.domain.feedback_round import FeedbackRound
-from shared.web.app_factory import resources
-from shared.web.auth import BEARER, current_principal, requires
-from shared.web.commands import etag, event_context, if_match
+from services.assessment.commands import CloseRound
+from services.assessment.handlers import AssessmentHandlers
+from shared.web.auth import BEARER, requires
+from shared.web.commands import caller, etag, if_match
 
-blp = Blueprint("round_results", __name__, url_prefix="/engagements",
-                description="360 rounds: closing, results, comments")  # fmt: skip
 SECURITY = BEARER
+ROUND = "/<string:engagement_id>/rounds/<string:round_id>"
 
 
-@blp.route("/<string:engagement_id>/rounds/<string:round_id>/closure")
-class Closure(MethodView):
-    @requires()
-    @blp.response(200, ResultsSchema)
-    @blp.doc(security=SECURITY)
-    def post(self, engagement_id: str, round_id: str) -> Any:
-        """Close the round and compute its anonymity-safe results."""
-        closed_by = "admin" if current_principal().has_any("admin") else "coach"
-        round_ = service.close_round(
-            resources().event_store, current_principal(), engagement_id, round_id, closed_by,
-            event_context(), if_match(),
-        )  # fmt: skip
-        return results_view(round_), etag(round_.version)
+def round_results_blueprint(handlers: AssessmentHandlers) -> Blueprint:
+    """The closing, results and comments routes, calling these handlers."""
+    blp = Blueprint("round_results", __name__, url_prefix="/engagements",
+                    description="360 rounds: closing, results, comments")  # fmt: skip
 
+    @blp.route(f"{ROUND}/closure")
+    class Closure(MethodView):
+        @requires()
+        @blp.response(200, ResultsSchema)
+        @blp.doc(security=SECURITY)
+        def post(self, engagement_id: str, round_id: str) -> Any:
+            """Close the round and compute its anonymity-safe results."""
+            command = CloseRound(engagement_id=engagement_id, round_id=round_id,
+                                 if_match=if_match())  # fmt: skip
+            result = handlers.handle(command, caller())
+            return result.body, etag(result.version or 0)
 
-@blp.route("/<string:engagement_id>/rounds/<string:round_id>/results")
-class Results(MethodView):
-    @requires()
-    @blp.response(200, ResultsSchema)
-    @blp.doc(security=SECURITY)
-    def get(self, engagement_id: str, round_id: str) -> Any:
-        """A closed round's results, for those it is shared with."""
-        round_ = service.results_for(
-            resources().event_store, current_principal(), engagement_id, round_id
-        )
-        return results_view(round_)
+    @blp.route(f"{ROUND}/results")
+    class Results(MethodView):
+        @requires()
+        @blp.response(200, ResultsSchema)
+        @blp.doc(security=SECURITY)
+        def get(self, engagement_id: str, round_id: str) -> Any:
+            """A closed round's results, for those it is shared with."""
+            return handlers.read_results(engagement_id, round_id, caller()).body
 
+    @blp.route(f"{ROUND}/comments")
+    class Comments(MethodView):
+        @requires()
+        @blp.response(200, CommentsSchema)
+        @blp.doc(security=SECURITY)
+        def get(self, engagement_id: str, round_id: str) -> Any:
+            """A closed round's comments of the groups that met the threshold: unattributed,
+            shuffled at closing; never published."""
+            return handlers.read_comments(engagement_id, round_id, caller()).body
 
-@blp.route("/<string:engagement_id>/rounds/<string:round_id>/comments")
-class Comments(MethodView):
-    @requires()
-    @blp.response(200, CommentsSchema)
-    @blp.doc(security=SECURITY)
-    def get(self, engagement_id: str, round_id: str) -> Any:
-        """A closed round's comments of the groups that met the threshold: unattributed,
-        shuffled at closing; never published."""
-        round_ = service.comments_for(
-            resources().event_store, current_principal(), engagement_id, round_id
-        )
-        comments = [{"competency": c.competency, "text": c.text} for c in round_.comments]
-        return {"round_id": round_.round_id, "purpose": round_.purpose.value, "comments": comments}
-
-
-def results_view(round_: FeedbackRound) -> dict[str, Any]:
-    """Exactly what the round published at closing: aggregates, no comments."""
-    return {
-        "round_id": round_.round_id,
-        "purpose": round_.purpose.value,
-        "responses": [{"group": g, "count": n} for g, n in round_.counts("submitted").items()],
-        "results": round_.results,
-    }
+    return blp

@@ -1,0 +1,90 @@
+"""What every assessment handler works with: its adapters and clock, the repositories of its
+three aggregates (and the rounds' unpublished answers), the engagement it acts on, its answer.
+
+Every read and write is scoped to the caller's tenant: another tenant's engagement is a 404
+before any access rule (services/assessment/access.py) is asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.assessment import access
+from services.assessment.domain.engagement import Engagement
+from services.assessment.domain.feedback_round import FeedbackRound
+from services.assessment.domain.needs_assessment import NeedsAssessment
+from services.assessment.domain.round_responses import RoundResponses
+from shared.auth.access import Rule
+from shared.auth.caller import Caller
+from shared.clock import Clock
+from shared.eventstore.port import EventStore
+from shared.eventstore.repository import Repository
+
+
+class Adapters(Protocol):
+    """The ports the handlers use (shared/resources.py Resources opens them on first use)."""
+
+    @property
+    def event_store(self) -> EventStore: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """A handler's dependencies, built once per process by its composition root."""
+
+    adapters: Adapters
+    clock: Clock
+
+    @property
+    def store(self) -> EventStore:
+        """The event store every repository writes through."""
+        return self.adapters.event_store
+
+    def engagements(self) -> Repository[Engagement]:
+        """The engagements (one stream each)."""
+        return Repository(self.store, Engagement)
+
+    def rounds(self) -> Repository[FeedbackRound]:
+        """The feedback rounds (one published stream each)."""
+        return Repository(self.store, FeedbackRound)
+
+    def responses(self) -> Repository[RoundResponses]:
+        """The rounds' answers (one unpublished stream per round)."""
+        return Repository(self.store, RoundResponses)
+
+    def needs_assessments(self) -> Repository[NeedsAssessment]:
+        """The needs assessments (one stream per engagement)."""
+        return Repository(self.store, NeedsAssessment)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A handler's answer: the body to serialise, the version of the stream it read or wrote
+    (the ETag; None when the answer has none), and the id of what it created, if anything."""
+
+    body: dict[str, Any]
+    version: int | None = None
+    created_id: str | None = None
+
+
+def engagement_in_tenant(services: Services, caller: Caller, engagement_id: str) -> Engagement:
+    """The engagement if the caller's tenant has it (404 otherwise, whoever asks)."""
+    return services.engagements().get(caller.tenant, Engagement.stream_for(engagement_id))
+
+
+def engagement_as(services: Services, caller: Caller, engagement_id: str, rule: Rule) -> Engagement:
+    """The engagement of the caller's tenant, if the rule lets the caller act on it (403)."""
+    engagement = engagement_in_tenant(services, caller, engagement_id)
+    access.require(rule, caller.principal, engagement)
+    return engagement
+
+
+def engagement_for(services: Services, caller: Caller, engagement_id: str) -> Engagement:
+    """The engagement as the caller may see it: tenant readers, or its participants."""
+    return engagement_as(services, caller, engagement_id, access.READ)
+
+
+def engagement_to_change(services: Services, caller: Caller, engagement_id: str) -> Engagement:
+    """The engagement, if the caller is its coach or an admin of its tenant."""
+    return engagement_as(services, caller, engagement_id, access.ADMINISTER)
