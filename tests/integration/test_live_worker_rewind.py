@@ -147,3 +147,29 @@ def test_an_outage_during_the_switch_does_not_skip_the_rewind(config, database, 
     assert rewind.metadata == "epoch=0"  # commits still say the old generation
     rewind.follow()
     assert consumer.seeks == [10] and rewind.metadata == "epoch=1"
+
+
+def test_two_workers_each_rewind_their_own_partitions_after_a_switch(config, database):
+    sent = publish_story(config)
+    offsets = rebuild_up_to_half(config, database)
+    workers = [Worker(config, database), Worker(config, database)]
+    live_models, rebuilt = ReadModels(database, 0), ReadModels(database, 1)
+    try:  # the group shares the partitions, and both consume their share into generation 0
+        handled = 0
+        for _ in range(300):
+            handled += sum(w.runner.poll_once(w.stop) for w in workers)
+            if handled >= sent and all(w.consumer.assignment() for w in workers):
+                break
+        assert all(w.consumer.assignment() for w in workers)
+        assert documents(rebuilt) != documents(live_models)
+
+        switch_to(database, 1, offsets)  # each worker rewinds what it reads, not the first only
+        for _ in range(300):
+            for w in workers:
+                w.runner.poll_once(w.stop)
+            if documents(rebuilt) == documents(live_models):
+                break
+        assert documents(rebuilt) == documents(live_models)
+    finally:
+        for w in workers:
+            w.close()
