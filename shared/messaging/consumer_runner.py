@@ -5,10 +5,6 @@ handlers are idempotent, so redelivery changes nothing. A message that still
 fails after `max_attempts` goes to `<topic>.dlt` with the error, and the
 consumer carries on. Transient infrastructure errors (the database is down)
 are retried without limit instead: such a message is not poison.
-
-A runner given a position source (`rewind.py`) also rewinds its consumer when the source
-says the committed offsets belong to an older epoch of the handler's output: on partition
-assignment and between batches, in this loop, before the poll; each commit records its epoch.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,7 +21,6 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.messaging.kafka_publisher import decode
-from shared.messaging.rewind import PositionSource, Rewind
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +66,7 @@ class KafkaDeadLetters:
 
 
 class ConsumerRunner:
-    """Runs one handler over a consumer (subscribed through `subscribe`) until stopped."""
+    """Runs one handler over a subscribed consumer until stopped."""
 
     def __init__(
         self,
@@ -82,7 +77,7 @@ class ConsumerRunner:
         max_attempts: int = 3,
         is_transient: Callable[[BaseException], bool] = lambda _: False,
         retry_seconds: float = 0.2,
-        positions: PositionSource | None = None,
+        before_poll: Callable[[KafkaConsumer], None] = lambda _: None,
     ) -> None:
         self._consumer = consumer
         self._handler = handler
@@ -90,19 +85,12 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._is_transient = is_transient
         self._retry_seconds = retry_seconds
-        self._rewind = Rewind(consumer, positions) if positions is not None else None
-
-    def subscribe(self, topics: Sequence[str]) -> None:
-        """Subscribe the consumer to `topics`, with the rewind's listener when there is one."""
-        if self._rewind is None:
-            self._consumer.subscribe(list(topics))
-        else:
-            self._consumer.subscribe(list(topics), listener=self._rewind)
+        self._before_poll = before_poll
 
     def run(self, stop: threading.Event) -> None:
         """Poll and handle until `stop` is set, then commit what was handled and close.
-        An outage between batches (the database behind the position source, the broker
-        refusing a commit) is waited out with backoff: the worker must outlive it, not crash."""
+        An outage between batches (the database behind `before_poll`, the broker refusing
+        a commit) is waited out with backoff: the worker must outlive it, not crash."""
         backoff = self._retry_seconds
         try:
             while not stop.is_set():
@@ -121,11 +109,8 @@ class ConsumerRunner:
             self._dead_letters.close()
 
     def poll_once(self, stop: threading.Event) -> int:
-        """Follow the position source, handle one polled batch and commit its offsets (the
-        last step); returns messages handled."""
-        if self._rewind is not None:
-            self._rewind.follow()
-        metadata = self._rewind.metadata if self._rewind is not None else ""
+        """Handle one polled batch and commit its offsets; returns messages handled."""
+        self._before_poll(self._consumer)
         batch = self._consumer.poll(timeout_ms=200)
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         handled = 0
@@ -134,13 +119,13 @@ class ConsumerRunner:
                 for record in records:
                     if not self._handle(record, stop):
                         raise _Stopping
-                    done[partition] = OffsetAndMetadata(record.offset + 1, metadata, -1)
+                    done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
                     handled += 1
         except _Stopping:
             pass  # what was not handled is redelivered after the restart
         except Exception:
             log.exception("consumer batch failed; rewinding to redeliver")
-            self._redeliver(batch, done)
+            self._rewind(batch, done)
         if done:
             self._consumer.commit(done)
         return handled
@@ -169,7 +154,7 @@ class ConsumerRunner:
         )
         self._dead_letters.park(record, error, attempts)
 
-    def _redeliver(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
+    def _rewind(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
         for partition, records in batch.items():
             committed = done.get(partition)
             self._consumer.seek(partition, committed.offset if committed else records[0].offset)
