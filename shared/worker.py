@@ -166,13 +166,3 @@ def run_worker(service: str, bootstrap: Callable[[ServiceConfig], Worker]) -> No
     finally:
         worker.resources.close()
     raise SystemExit(code)
-
-
-def main_for(service: str, loops_of: Callable[[Resources], Sequence[Loop]]) -> None:
-    """`run_worker` for a worker whose loops need only the process's resources."""
-
-    def bootstrap(config: ServiceConfig) -> Worker:
-        resources = Resources(config)
-        return Worker(loops_of(resources), resources)
-
-    run_worker(service, bootstrap)

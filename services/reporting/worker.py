@@ -1,4 +1,5 @@
-"""Reporting worker: python -m services.reporting.worker (projections from both topics).
+"""Reporting worker: python -m services.reporting.worker (projections from both topics);
+`bootstrap(config)` is its composition root.
 
 It writes to the active generation of read models. When a rebuild switches generations,
 it moves to the new one and rewinds to the offsets the rebuild reached, so what it had
@@ -15,8 +16,9 @@ from pymongo.database import Database
 
 from services.reporting.projections.read_models import pointer
 from services.reporting.projector import Projector
+from shared.config import ServiceConfig
 from shared.resources import Resources
-from shared.worker import Loop, consumer_loop, main_for
+from shared.worker import Worker, consumer_loop, run_worker
 
 MARKER = "worker_generation"
 
@@ -63,11 +65,14 @@ class LiveProjector:
         self._projector(envelope)
 
 
-def loops(resources: Resources) -> list[Loop]:
-    """One consumer feeding every projection of the active generation."""
+def bootstrap(config: ServiceConfig, resources: Resources | None = None) -> Worker:
+    """The reporting worker's composition root: one consumer of both topics feeding every
+    projection of the active generation (these resources, or the configured ones)."""
+    resources = resources or Resources(config)
     live = LiveProjector(resources.database)
-    return [consumer_loop(resources, ["assessment", "kpi"], live, before_poll=live.before_poll)]
+    loop = consumer_loop(resources, ["assessment", "kpi"], live, before_poll=live.before_poll)
+    return Worker([loop], resources)
 
 
 if __name__ == "__main__":
-    main_for("reporting", loops)
+    run_worker("reporting", bootstrap)
