@@ -20,6 +20,7 @@ from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadL
 from shared.messaging.doorbell import DoorbellListener, parse_address
 from shared.messaging.kafka_publisher import KafkaPublisher
 from shared.messaging.outbox_relay import OutboxRelay
+from shared.messaging.rewind import PositionSource
 from shared.messaging.topics import ensure_topics
 from shared.resources import Resources
 
@@ -109,9 +110,10 @@ def consumer_loop(
     resources: Resources,
     contexts: Sequence[str],
     handler: Handler,
-    before_poll: Callable[[KafkaConsumer], None] = lambda _: None,
+    positions: PositionSource | None = None,
 ) -> Loop:
-    """A consumer of the contexts' topics in this service's group, feeding `handler`."""
+    """A consumer of the contexts' topics in this service's group, feeding `handler`;
+    rewound where `positions` says (on assignment and between batches) when given."""
     config = resources.config
     topics = [config.topic(c) for c in contexts]
     consumer = KafkaConsumer(
@@ -124,15 +126,15 @@ def consumer_loop(
         metadata_max_age_ms=30_000,
     )
     await_partitions(consumer, topics)
-    consumer.subscribe(topics)
     runner = ConsumerRunner(
         consumer,
         handler,
         KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
         max_attempts=config.consumer_max_attempts,
         is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
-        before_poll=before_poll,
+        positions=positions,
     )
+    runner.subscribe(topics)
     return runner.run
 
 

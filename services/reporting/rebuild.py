@@ -2,8 +2,9 @@
 generation, then switch reads to it in one write: python -m services.reporting.rebuild
 
 Queries keep answering from the active generation while the rebuild runs. The switch
-records the offsets the rebuild reached; the live worker sees the switch, moves to the new
-generation and re-applies whatever it had consumed beyond those offsets (idempotently).
+records the offsets the rebuild reached; the live worker moves to the new generation and its
+consumer runner rewinds it to those offsets (`shared/messaging/rewind.py`), so it re-applies
+whatever it had consumed beyond them (idempotently).
 
 The projections write behind (`projections/batch.py`): their documents are stored in bulk
 every FLUSH_EVERY events and once more before the switch, not one round trip at a time.

@@ -5,6 +5,10 @@ handlers are idempotent, so redelivery changes nothing. A message that still
 fails after `max_attempts` goes to `<topic>.dlt` with the error, and the
 consumer carries on. Transient infrastructure errors (the database is down)
 are retried without limit instead: such a message is not poison.
+
+A runner given a position source (`rewind.py`) also rewinds its consumer when the source
+says the committed offsets belong to an older epoch of the handler's output: on partition
+assignment and between batches, in this loop, before the poll; each commit records its epoch.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -21,6 +25,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.messaging.kafka_publisher import decode
+from shared.messaging.rewind import PositionSource, Rewind
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +71,7 @@ class KafkaDeadLetters:
 
 
 class ConsumerRunner:
-    """Runs one handler over a subscribed consumer until stopped."""
+    """Runs one handler over a consumer (subscribed through `subscribe`) until stopped."""
 
     def __init__(
         self,
@@ -77,7 +82,7 @@ class ConsumerRunner:
         max_attempts: int = 3,
         is_transient: Callable[[BaseException], bool] = lambda _: False,
         retry_seconds: float = 0.2,
-        before_poll: Callable[[KafkaConsumer], None] = lambda _: None,
+        positions: PositionSource | None = None,
     ) -> None:
         self._consumer = consumer
         self._handler = handler
@@ -85,12 +90,19 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._is_transient = is_transient
         self._retry_seconds = retry_seconds
-        self._before_poll = before_poll
+        self._rewind = Rewind(consumer, positions) if positions is not None else None
+
+    def subscribe(self, topics: Sequence[str]) -> None:
+        """Subscribe the consumer to `topics`, with the rewind's listener when there is one."""
+        if self._rewind is None:
+            self._consumer.subscribe(list(topics))
+        else:
+            self._consumer.subscribe(list(topics), listener=self._rewind)
 
     def run(self, stop: threading.Event) -> None:
         """Poll and handle until `stop` is set, then commit what was handled and close.
-        An outage between batches (the database behind `before_poll`, the broker refusing
-        a commit) is waited out with backoff: the worker must outlive it, not crash."""
+        An outage between batches (the database behind the position source, the broker
+        refusing a commit) is waited out with backoff: the worker must outlive it, not crash."""
         backoff = self._retry_seconds
         try:
             while not stop.is_set():
@@ -109,8 +121,11 @@ class ConsumerRunner:
             self._dead_letters.close()
 
     def poll_once(self, stop: threading.Event) -> int:
-        """Handle one polled batch and commit its offsets; returns messages handled."""
-        self._before_poll(self._consumer)
+        """Follow the position source, handle one polled batch and commit its offsets (the
+        last step); returns messages handled."""
+        if self._rewind is not None:
+            self._rewind.follow()
+        metadata = self._rewind.metadata if self._rewind is not None else ""
         batch = self._consumer.poll(timeout_ms=200)
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         handled = 0
@@ -119,13 +134,13 @@ class ConsumerRunner:
                 for record in records:
                     if not self._handle(record, stop):
                         raise _Stopping
-                    done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+                    done[partition] = OffsetAndMetadata(record.offset + 1, metadata, -1)
                     handled += 1
         except _Stopping:
             pass  # what was not handled is redelivered after the restart
         except Exception:
             log.exception("consumer batch failed; rewinding to redeliver")
-            self._rewind(batch, done)
+            self._redeliver(batch, done)
         if done:
             self._consumer.commit(done)
         return handled
@@ -154,7 +169,7 @@ class ConsumerRunner:
         )
         self._dead_letters.park(record, error, attempts)
 
-    def _rewind(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
+    def _redeliver(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
         for partition, records in batch.items():
             committed = done.get(partition)
             self._consumer.seek(partition, committed.offset if committed else records[0].offset)

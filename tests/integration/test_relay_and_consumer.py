@@ -20,6 +20,7 @@ from shared.messaging.consumer_runner import ConsumerRunner, KafkaDeadLetters
 from shared.messaging.doorbell import Doorbell, DoorbellListener
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
 from shared.messaging.outbox_relay import OutboxRelay
+from shared.messaging.rewind import Epoch
 from shared.messaging.topics import all_topics
 from shared.worker import await_partitions
 from tests.integration.kafka_helpers import read_topic, wait_until
@@ -102,37 +103,36 @@ class CrashBeforeMark(MongoEventStore):
         raise RuntimeError("relay crashed before marking")
 
 
-def run_projector(
-    config, mongo_db, stop: threading.Event, before_poll=lambda _: None
-) -> threading.Thread:
+def run_projector(config, mongo_db, stop: threading.Event, positions=None) -> threading.Thread:
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers, group_id=config.group_id,
         enable_auto_commit=False, auto_offset_reset="earliest",
     )  # fmt: skip
     await_partitions(consumer, [config.topic("assessment")])
-    consumer.subscribe([config.topic("assessment")])
     projector = Projector(mongo_db)
     projector.setup()
     runner = ConsumerRunner(
         consumer, projector, KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
         is_transient=lambda exc: isinstance(exc, ConnectionFailure), retry_seconds=0.01,
-        before_poll=before_poll,
+        positions=positions,
     )  # fmt: skip
+    runner.subscribe([config.topic("assessment")])
     thread = threading.Thread(target=runner.run, args=(stop,))
     thread.start()
     return thread
 
 
 class Outage:
-    """A before_poll hook whose database is down for its first `calls` calls."""
+    """A position source whose database is down for its first `calls` calls."""
 
     def __init__(self, calls: int, error: Exception) -> None:
         self.left, self.error = calls, error
 
-    def __call__(self, _consumer) -> None:
+    def current(self) -> Epoch:
         if self.left > 0:
             self.left -= 1
             raise self.error
+        return Epoch(0)
 
 
 def test_a_consumer_waits_out_a_database_outage_between_batches(config, store, publisher, mongo_db):
