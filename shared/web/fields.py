@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import RAISE, Schema, fields
 
 MAX_MAGNITUDE = 1e15
+
+
+class StrictSchema(Schema):
+    """A request body or query string that rejects fields it does not name (422)."""
+
+    class Meta:
+        unknown = RAISE
 
 
 class StrictInteger(fields.Integer):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.commands import Command
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_FILES = sorted(
     [
@@ -125,13 +127,12 @@ class WriteService:
 
     def commands(self) -> list[type]:
         module = importlib.import_module(f"services.{self.name}.commands")
-        base = getattr(module, "UseCase", module.Command)
         return [
             value
             for value in vars(module).values()
             if isinstance(value, type)
-            and issubclass(value, base)
-            and value not in (base, module.Command)
+            and issubclass(value, Command)
+            and value.__module__ == module.__name__
         ]
 
 

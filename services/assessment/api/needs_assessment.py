@@ -17,7 +17,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.assessment.api.schemas import StrictSchema
 from services.assessment.commands import (
     IdentifyBarrier,
     RecordProfile,
@@ -42,6 +41,7 @@ from services.assessment.handlers import AssessmentHandlers
 from services.assessment.handlers.base import Result
 from shared.web.auth import requires
 from shared.web.commands import caller, etag, if_match
+from shared.web.fields import StrictSchema
 
 
 class JsonNumber(fields.Field[float]):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.assessment.api.schemas import StrictSchema
-from shared.web.fields import StrictInteger
+from shared.web.fields import StrictInteger, StrictSchema
 
 GROUPS = ["self", "manager", "peer", "direct_report", "other"]
 

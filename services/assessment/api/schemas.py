@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-
-class StrictSchema(Schema):
-    """Rejects unknown fields."""
-
-    class Meta:
-        unknown = RAISE
+from shared.web.fields import StrictSchema
 
 
 class PersonSchema(StrictSchema):

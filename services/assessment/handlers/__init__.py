@@ -23,12 +23,13 @@ from services.assessment.handlers import (
 )
 from services.assessment.handlers.base import Result, Services
 from shared.auth.caller import Caller
+from shared.commands import Command
 
 # A handler takes the services, its command and the caller (None for the rater, who has
 # only the invitation token their command carries)
 Handler = Callable[[Services, Any, Any], Result]
 
-COMMAND_HANDLERS: dict[type[commands.UseCase], Handler] = {
+COMMAND_HANDLERS: dict[type[Command], Handler] = {
     commands.OpenEngagement: engagements.open_engagement,
     commands.AddStakeholder: engagements.add_stakeholder,
     commands.RemoveStakeholder: engagements.remove_stakeholder,
@@ -55,7 +56,7 @@ class AssessmentHandlers:
 
     services: Services
 
-    def handle(self, command: commands.UseCase, caller: Caller | None) -> Result:
+    def handle(self, command: Command, caller: Caller | None) -> Result:
         """Run the command's handler as the caller (None: the rater of SubmitFeedback)."""
         return COMMAND_HANDLERS[type(command)](self.services, command, caller)
 

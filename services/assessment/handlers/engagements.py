@@ -15,7 +15,6 @@ from services.assessment.commands import (
     AssignCoach,
     AssignManager,
     CancelEngagement,
-    Command,
     OpenEngagement,
     RemoveStakeholder,
 )
@@ -29,6 +28,7 @@ from services.assessment.handlers.base import (
     engagement_to_change,
 )
 from shared.auth.caller import Caller
+from shared.commands import EngagementCommand
 
 
 def answer(engagement: Engagement, caller: Caller) -> Result:
@@ -38,7 +38,7 @@ def answer(engagement: Engagement, caller: Caller) -> Result:
 
 
 def change_engagement(
-    services: Services, caller: Caller, command: Command,
+    services: Services, caller: Caller, command: EngagementCommand,
     act: Callable[[Engagement], None], reason: str = "",
 ) -> Result:  # fmt: skip
     """Load, let the engagement's coach (or an admin) act on it, and save the new events."""

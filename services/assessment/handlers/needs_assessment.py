@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from services.assessment import access
 from services.assessment.commands import (
-    Command,
     IdentifyBarrier,
     RecordProfile,
     ResolveBarrier,
@@ -26,6 +25,7 @@ from services.assessment.handlers.base import (
     engagement_to_change,
 )
 from shared.auth.caller import Caller
+from shared.commands import EngagementCommand
 
 
 def load(services: Services, tenant: str, engagement_id: str) -> NeedsAssessment:
@@ -35,7 +35,7 @@ def load(services: Services, tenant: str, engagement_id: str) -> NeedsAssessment
 
 
 def change_needs(
-    services: Services, caller: Caller, command: Command,
+    services: Services, caller: Caller, command: EngagementCommand,
     act: Callable[[NeedsAssessment], None], created_id: str | None = None,
 ) -> Result:  # fmt: skip
     """Let the coach (or an admin) of an open engagement act on its needs assessment; the

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from services.assessment import access
 from services.assessment.commands import (
-    Command,
     InviteRater,
     OpenRound,
     Rater,
@@ -37,6 +36,7 @@ from services.assessment.handlers.base import (
     engagement_to_change,
 )
 from shared.auth.caller import Caller
+from shared.commands import EngagementCommand
 from shared.domain.errors import InvalidCommand, NotFound
 
 PULSE_SCALE, FULL_SCALE = Scale(-3, 3), Scale(1, 5)
@@ -82,7 +82,7 @@ def round_for(
 
 
 def change_round(
-    services: Services, caller: Caller, command: Command, round_id: str,
+    services: Services, caller: Caller, command: EngagementCommand, round_id: str,
     act: Callable[[Engagement, FeedbackRound], None],
 ) -> FeedbackRound:  # fmt: skip
     """Let the engagement's coach (or an admin) act on a round and save its new events."""

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.web.fields import StrictInteger, StrictNumber
+from shared.web.fields import StrictInteger, StrictNumber, StrictSchema
 
 DIRECTIONS = ["increase", "decrease", "maintain"]
-
-
-class StrictSchema(Schema):
-    """Rejects unknown fields."""
-
-    class Meta:
-        unknown = RAISE
 
 
 class ProposeKpiSchema(StrictSchema):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.kpi.api.kpi_schemas import StrictSchema
 from services.kpi.domain.coaching_log import (
     KINDS,
     MAX_CAPABILITIES,
@@ -17,7 +16,7 @@ from services.kpi.domain.coaching_log import (
     MIN_MINUTES,
     OUTCOMES,
 )
-from shared.web.fields import StrictInteger
+from shared.web.fields import StrictInteger, StrictSchema
 
 
 class NewCommitmentSchema(StrictSchema):

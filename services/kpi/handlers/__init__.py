@@ -15,10 +15,11 @@ from services.kpi import commands
 from services.kpi.handlers import kpis, reviews, sessions
 from services.kpi.handlers.base import Result, Services
 from shared.auth.caller import Caller
+from shared.commands import Command
 
 Handler = Callable[[Services, Any, Caller], Result]
 
-COMMAND_HANDLERS: dict[type[commands.Command], Handler] = {
+COMMAND_HANDLERS: dict[type[Command], Handler] = {
     commands.ProposeKpi: kpis.propose_kpi,
     commands.SendBackKpi: kpis.send_back_kpi,
     commands.ChangeKpi: kpis.change_kpi,
@@ -36,7 +37,7 @@ class KpiHandlers:
 
     services: Services
 
-    def handle(self, command: commands.Command, caller: Caller) -> Result:
+    def handle(self, command: Command, caller: Caller) -> Result:
         """Run the command's handler as the caller."""
         return COMMAND_HANDLERS[type(command)](self.services, command, caller)
 

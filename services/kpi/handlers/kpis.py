@@ -12,7 +12,6 @@ from services.kpi import access
 from services.kpi.commands import (
     ApproveKpi,
     ChangeKpi,
-    Command,
     ProposeKpi,
     RetireKpi,
     ReweightKpis,
@@ -23,6 +22,7 @@ from services.kpi.handlers.answers import kpi_answer, plan_answer
 from services.kpi.handlers.base import EngagementRef, Result, Services, engagement_for
 from shared.auth.access import Rule
 from shared.auth.caller import Caller
+from shared.commands import EngagementCommand
 from shared.domain.errors import InvalidCommand, NotFound
 
 
@@ -35,7 +35,7 @@ def load_plan(
 
 
 def change_plan(
-    services: Services, caller: Caller, command: Command, rule: Rule,
+    services: Services, caller: Caller, command: EngagementCommand, rule: Rule,
     act: Callable[[KpiPlan], None], reason: str = "",
 ) -> tuple[KpiPlan, bool]:  # fmt: skip
     """Let a caller the access rule allows change the plan of an open engagement; the plan,

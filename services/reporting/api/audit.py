@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 
 from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
@@ -23,6 +23,7 @@ from services.reporting.queries.audit import (
     verify_engagement,
 )
 from shared.web.auth import BEARER, current_principal, requires
+from shared.web.fields import StrictSchema
 from shared.web.instants import Instant
 
 CSV_COLUMNS = (
@@ -37,10 +38,7 @@ EXPORT = {
 }
 
 
-class AuditArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class AuditArgs(StrictSchema):
     start = Instant(data_key="from")
     end = Instant(data_key="to")
     engagement = fields.String(validate=validate.Length(1, 100))

@@ -7,19 +7,17 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE
 
 from services.reporting.api import schemas
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.kpis import current_kpis, kpi_history, kpis_as_of, manager_kpis
 from shared.web.auth import BEARER, current_principal, requires
+from shared.web.fields import StrictSchema
 from shared.web.instants import Instant, now
 
 
-class AsOfArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class AsOfArgs(StrictSchema):
     as_of = Instant(metadata={"description": "The instant in effective time (default: now)."})
     known_at = Instant(metadata={"description": "What was known at this instant (default: now)."})
 

@@ -12,12 +12,10 @@ from marshmallow import RAISE, Schema, fields, validate
 from services.reporting.queries import ReadModelsSource
 from services.reporting.queries.timeline import timeline_page
 from shared.web.auth import BEARER, current_principal, requires
+from shared.web.fields import StrictSchema
 
 
-class PageArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class PageArgs(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
 

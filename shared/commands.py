@@ -1,0 +1,25 @@
+"""The base of every write service's commands (services/<service>/commands.py).
+
+A command is what a caller asks a service to do: an immutable, imperative dataclass carrying
+what its use case needs from the request, never a web object; who asks travels beside it
+(shared/auth/caller.py). Each command has exactly one handler in its service's handlers/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """Every command of every service: each has exactly one handler."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngagementCommand(Command):
+    """A command on an existing engagement's stream (its record, rounds, needs assessment,
+    KPI plan or coaching log)."""
+
+    engagement_id: str
+    # The version the caller last saw (If-Match): 412 once the stream moved on
+    if_match: int | None = None
