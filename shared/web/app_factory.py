@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
@@ -53,14 +53,14 @@ def create_service_app(
         MAX_JSON_DEPTH=config.max_json_depth,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["resources"] = resources or Resources(config)
+    resources = resources or Resources(config)
     app.extensions[auth.EXTENSION] = verifier_for(config)
     api = Api(app, spec_kwargs={"extra_plugins": [idempotency.SpecPlugin()]})
     schemes = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     for name, scheme in (schemes | (security_schemes or {})).items():
         api.spec.components.security_scheme(name, scheme)
-    api.register_blueprint(_health_blueprint())
-    api.register_blueprint(event_types_blueprint())
+    api.register_blueprint(_health_blueprint(resources))
+    api.register_blueprint(event_types_blueprint(config))
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions[docs.API_EXTENSION] = api
@@ -68,17 +68,9 @@ def create_service_app(
     problems.register(app)  # after Api(), which registers its own HTTP error handler
     app.before_request(_start_request)
     app.before_request(input_limits.check_request)  # before the first write (a key's claim)
-    app.before_request(idempotency.begin)
-    app.after_request(idempotency.finish)
+    idempotency.Idempotency(resources).install(app)
     app.after_request(_finish_request)
-    app.teardown_request(idempotency.abandon)
     return app
-
-
-def resources() -> Resources:
-    """The current app's lazily connected resources."""
-    found: Resources = current_app.extensions["resources"]
-    return found
 
 
 def _start_request() -> None:
@@ -106,7 +98,7 @@ def _finish_request(response: Response) -> Response:
     return response
 
 
-def _health_blueprint() -> Blueprint:
+def _health_blueprint(resources: Resources) -> Blueprint:
     blp = Blueprint("health", __name__, description="Liveness and readiness")
 
     @blp.route("/healthz")
@@ -120,8 +112,8 @@ def _health_blueprint() -> Blueprint:
         def get(self) -> tuple[dict[str, Any], int]:
             """MongoDB and Kafka are reachable."""
             checks = {
-                "mongodb": _check(resources().ping_mongo),
-                "kafka": _check(resources().ping_kafka),
+                "mongodb": _check(resources.ping_mongo),
+                "kafka": _check(resources.ping_kafka),
             }
             ready = all(v == "ok" for v in checks.values())
             return {"status": "ready" if ready else "unavailable", "checks": checks}, (

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, json, url_for
+from flask import Response, json, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from shared.config import ServiceConfig
 from shared.domain.errors import NotFound
 from shared.events.catalogue import EventType, catalogue
 
 SCHEMA_MEDIA_TYPE = "application/schema+json"
 
 
-def event_types_blueprint() -> Blueprint:
-    """The catalogue routes every service serves."""
+def event_types_blueprint(config: ServiceConfig) -> Blueprint:
+    """The catalogue routes every service serves (topic names from its config)."""
     blp = Blueprint("events", __name__, url_prefix="/events",
                     description="Published event types and their JSON Schemas")  # fmt: skip
 
@@ -25,7 +26,6 @@ def event_types_blueprint() -> Blueprint:
     class EventTypes(MethodView):
         def get(self) -> dict[str, Any]:
             """Every published event type: its topic, dataschema and where its schema is."""
-            config = current_app.extensions["resources"].config
             return {"types": [_entry(t, config.topic(t.context)) for t in catalogue().values()]}
 
     @blp.route("/<string:event_type>")

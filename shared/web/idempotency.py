@@ -18,10 +18,10 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from apispec import APISpec, BasePlugin
-from flask import Response, current_app, g, request
+from flask import Flask, Response, g, request
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import BadRequest
 
@@ -39,19 +39,47 @@ KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-def _store() -> IdempotencyStore:
-    store: IdempotencyStore = current_app.extensions["resources"].idempotency
-    return store
+class Adapters(Protocol):
+    """Where the hooks find the keys' store and the tracker of whether this request has
+    started a write (the composition root wires it into the event store); connected on first
+    use, not when the app is built."""
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def writes(self) -> WriteTracker: ...
 
 
-def _writes() -> WriteTracker:
-    """Whether this request has started a write (the app's resources note every append)."""
-    writes: WriteTracker = current_app.extensions["resources"].writes
-    return writes
+class Idempotency:
+    """The request hooks (`install`) over one app's adapters."""
+
+    def __init__(self, adapters: Adapters) -> None:
+        self._adapters = adapters
+
+    def install(self, app: Flask) -> None:
+        """Claim before each request, settle after it, free a claim an error left behind."""
+        app.before_request(self.begin)
+        app.after_request(self.finish)
+        app.teardown_request(self.abandon)
+
+    def begin(self) -> Response | None:
+        """before_request: claim the key, or answer from what it already holds."""
+        return _begin(self._adapters)
+
+    def finish(self, response: Response) -> Response:
+        """after_request: keep a 2xx for the key; free it after anything else."""
+        return _finish(self._adapters, response)
+
+    def abandon(self, _: BaseException | None) -> None:
+        """teardown_request: a claim the response never settled (an error escaped) is freed,
+        unless a write had started."""
+        claimed = g.pop("idempotency_record", None)
+        if claimed is not None:
+            _settle_failed(self._adapters, *claimed)
 
 
-def begin() -> Response | None:
-    """before_request: claim the key, or answer from what it already holds."""
+def _begin(adapters: Adapters) -> Response | None:
     key = request.headers.get(HEADER)
     if key is None or request.method not in METHODS:
         return None
@@ -63,10 +91,10 @@ def begin() -> Response | None:
     record_id = _digest(caller.tenant, caller.subject, key)
     fingerprint = _digest(request.method, request.full_path, request.get_data(as_text=True))
     owner = uuid.uuid4().hex
-    existing = _store().claim(record_id, fingerprint, datetime.now(UTC), owner)
+    existing = adapters.idempotency.claim(record_id, fingerprint, datetime.now(UTC), owner)
     if existing is None:
         g.idempotency_record = (record_id, owner)
-        _writes().reset()
+        adapters.writes.reset()
         return None
     if existing["fingerprint"] != fingerprint:
         return problem(422, "idempotency-key-reused", "Idempotency-Key reused",
@@ -85,8 +113,7 @@ def begin() -> Response | None:
     return replay
 
 
-def finish(response: Response) -> Response:
-    """after_request: keep a 2xx for the key; free it after anything else."""
+def _finish(adapters: Adapters, response: Response) -> Response:
     claimed = g.pop("idempotency_record", None)
     if claimed is None:
         return response
@@ -95,11 +122,11 @@ def finish(response: Response) -> Response:
         status = response.status_code
         if 200 <= status < 300 and not response.is_streamed:
             headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-            _store().complete(record_id, owner, status, response.get_data(), headers)
-        elif status >= 500 and _writes().started():
-            _store().unknown(record_id, owner)
+            adapters.idempotency.complete(record_id, owner, status, response.get_data(), headers)
+        elif status >= 500:
+            _settle_failed(adapters, record_id, owner)
         else:
-            _store().release(record_id, owner)
+            adapters.idempotency.release(record_id, owner)
     except PyMongoError:
         # The request's own outcome stands; the key stays pending, so a retry gets 409
         # until the claim expires (PENDING_FOR) and then runs again.
@@ -107,16 +134,12 @@ def finish(response: Response) -> Response:
     return response
 
 
-def abandon(_: BaseException | None) -> None:
-    """teardown_request: a claim the response never settled (an error escaped) is freed,
-    unless a write had started."""
-    claimed = g.pop("idempotency_record", None)
-    if claimed is not None:
-        record_id, owner = claimed
-        if _writes().started():
-            _store().unknown(record_id, owner)
-        else:
-            _store().release(record_id, owner)
+def _settle_failed(adapters: Adapters, record_id: str, owner: str) -> None:
+    """A failed request: its outcome is unknown if a write had started, else the key is free."""
+    if adapters.writes.started():
+        adapters.idempotency.unknown(record_id, owner)
+    else:
+        adapters.idempotency.release(record_id, owner)
 
 
 def _digest(*parts: str) -> str:

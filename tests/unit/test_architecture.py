@@ -244,3 +244,15 @@ def test_the_assessment_service_keeps_no_use_case_outside_its_handlers():
     gone = ("application.py", "rounds_service.py", "needs_assessment_service.py",
             "round_scheduler.py")  # fmt: skip
     assert not [name for name in gone if (ASSESSMENT.root / name).exists()]
+
+
+WEB_MODULES = sorted([*ROOT.glob("shared/web/*.py"), *ROOT.glob("services/*/api/*.py")])
+
+
+@pytest.mark.parametrize("path", WEB_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_web_module_fetches_adapters_from_the_app(path):
+    """The app factory hands adapters to blueprints and hooks; none reads them back from
+    app.extensions (a service locator). The token verifier and the OpenAPI spec are
+    framework extensions, not adapters."""
+    assert 'extensions["resources"]' not in path.read_text(), path.name
+    assert "def resources(" not in path.read_text(), path.name
