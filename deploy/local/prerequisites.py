@@ -7,6 +7,7 @@ FerretDB (used when there is no MONGO_URI and no ``mongod`` on PATH) is built in
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -38,6 +39,10 @@ FERRETDB_VERSION = "1.24.2"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 FERRETDB_BIN = CACHE_DIR / "bin" / "ferretdb"
 FERRETDB_SRC = CACHE_DIR / "ferretdb" / f"src-{FERRETDB_VERSION}"
+# Applied in name order to FerretDB's source before it is built (see the folder's README)
+FERRETDB_PATCHES = HERE / "ferretdb"
+# Beside the binary: the version and patches it was built from
+FERRETDB_STAMP = FERRETDB_BIN.with_name("ferretdb.build")
 
 MongoMode = Literal["external", "mongod", "ferretdb"]
 _WHY_MVN = f"needed once to fetch the Kafka {KAFKA_VERSION} jars"
@@ -74,9 +79,27 @@ def _kafka_jars_present() -> bool:
     return KAFKA_CORE_JAR.is_file()
 
 
+def ferretdb_build_id() -> str:
+    """What the binary must be built from: the version and a digest of every patch."""
+    digest = hashlib.sha256()
+    for patch in _ferretdb_patches():
+        digest.update(patch.name.encode() + b"\x00" + patch.read_bytes() + b"\x00")
+    return f"v{FERRETDB_VERSION}+patches.{digest.hexdigest()[:16]}"
+
+
+def _ferretdb_patches() -> list[Path]:
+    return sorted(FERRETDB_PATCHES.glob("*.patch"))
+
+
 def _ferretdb_works() -> bool:
-    """Whether the cached FerretDB binary runs and is the expected version."""
+    """Whether the cached FerretDB binary runs, is the expected version and was built with
+    the patches there are now (an older build is rebuilt)."""
     if not os.access(FERRETDB_BIN, os.X_OK):
+        return False
+    try:
+        if FERRETDB_STAMP.read_text().strip() != ferretdb_build_id():
+            return False
+    except OSError:  # no stamp: built before the patches were
         return False
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         result = subprocess.run(
@@ -100,6 +123,7 @@ def check_prerequisites(profile: Profile) -> str:
         require_tool("mvn", _WHY_MVN)
     if mongo_mode(profile) == "ferretdb" and not _ferretdb_works():
         require_tool("go", f"needed once to build FerretDB {FERRETDB_VERSION} (no mongod on PATH)")
+        require_tool("patch", "needed once to apply deploy/local/ferretdb's patches to FerretDB")
     return java
 
 
@@ -118,7 +142,8 @@ def ensure_kafka_jars(echo: Echo) -> None:
 
 
 def ensure_ferretdb(echo: Echo) -> None:
-    """Build FerretDB into .cache/bin unless a working binary of the right version is there.
+    """Build FerretDB into .cache/bin unless a working binary of the right version, built
+    with the patches in deploy/local/ferretdb, is there.
 
     A plain ``go install .../cmd/ferretdb@v1.24.2`` builds a binary that panics at start-up
     (build/version/version.txt is not part of the Go module), so this builds the same module
@@ -136,13 +161,15 @@ def ensure_ferretdb(echo: Echo) -> None:
     cmd = [go, "build", "-o", str(target), "./cmd/ferretdb"]
     run(cmd, "building FerretDB", 1800, cwd=source, env=env)
     target.replace(FERRETDB_BIN)
+    FERRETDB_STAMP.write_text(ferretdb_build_id() + "\n")
     if not _ferretdb_works():
         raise InfraError(f"built {FERRETDB_BIN} but `ferretdb --version` does not report it")
     echo(f"built FerretDB in {time.monotonic() - started:.1f}s")
 
 
 def _ferretdb_source(go: str, env: Mapping[str, str]) -> Path:
-    """Download the FerretDB module and copy it to .cache with its version.txt written."""
+    """Download the FerretDB module and copy it to .cache with its version.txt written and
+    the patches applied."""
     module = f"{FERRETDB_MODULE}@v{FERRETDB_VERSION}"
     out = run([go, "mod", "download", "-json", module], "downloading FerretDB", 900, env=env)
     module_dir = json.loads(out).get("Dir")
@@ -154,6 +181,10 @@ def _ferretdb_source(go: str, env: Mapping[str, str]) -> Path:
     for path in (tmp, *tmp.rglob("*")):  # the module cache is read-only
         path.chmod(path.stat().st_mode | 0o200)
     (tmp / "build" / "version" / "version.txt").write_text(f"v{FERRETDB_VERSION}\n")
+    patch = require_tool("patch", "needed once to apply deploy/local/ferretdb's patches")
+    for diff in _ferretdb_patches():
+        cmd = [patch, "-p1", "--forward", "--batch", "--input", str(diff)]
+        run(cmd, f"applying {diff.name} to FerretDB", 60, cwd=tmp)
     shutil.rmtree(FERRETDB_SRC, ignore_errors=True)
     tmp.rename(FERRETDB_SRC)
     return FERRETDB_SRC
