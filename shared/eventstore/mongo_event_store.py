@@ -101,11 +101,10 @@ class MongoEventStore(EventStore):
         return end_of(self._stored(stream_id))
 
     def _stored(self, stream_id: str) -> list[dict[str, Any]]:
-        """The stream's commit documents in order: the cached ones and any stored since."""
-        commits = self._cache.get(stream_id)
-        if commits is None:
-            cursor = self._commits.find({"stream": stream_id}).sort("start", ASCENDING)
-            commits = list(cursor)
+        """The stream's commit documents in order: the cached ones and any stored since,
+        each read by its `_id` (the stream and the version it starts at), so a stream costs
+        its own commits, never a query over every stream's."""
+        commits = self._cache.get(stream_id) or []
         while newer := self._commits.find_one({"_id": commit_id(stream_id, end_of(commits))}):
             commits.append(newer)
         self._cache.put(stream_id, commits)
