@@ -56,7 +56,7 @@ test-e2e: $(STAMP)  ## end-to-end tier: the services as processes over HTTP and 
 screenshot: $(STAMP)  ## retake the README's dashboard picture (docs/dashboard.png) with the browser test
 	ML_SCREENSHOT=docs/dashboard.png $(PY) -m pytest tests/e2e/test_dashboard_browser.py -k screenshot
 
-bench: $(STAMP)  ## run the benchmarks (prints figures; about 8 minutes on FerretDB: python -m bench --quick for a short run)
+bench: $(STAMP)  ## run the benchmarks (prints figures; bench.scale grows the history to 60,000 events, which takes long: python -m bench --quick for a short run)
 	$(PY) -m bench
 
 lint: $(STAMP)  ## ruff (lint and format check) and mypy

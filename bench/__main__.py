@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import as_of, command, propagation, rebuild
+from bench import as_of, command, propagation, rebuild, scale
 from bench.common import bench, say
 
 
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                         baseline=100 if args.quick else 300)  # fmt: skip
         rebuild.run(running, events=2_000 if args.quick else 5_000)
         command.run(running, requests=100 if args.quick else 500)
+        scale.run(running, scale.QUICK_LEVELS if args.quick else scale.LEVELS,
+                  rounds=20 if args.quick else 100)  # fmt: skip
     say(f"all benchmarks done in {(time.monotonic() - began) / 60:.1f} min")
     return 0
 
