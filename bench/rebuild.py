@@ -36,7 +36,9 @@ from pymongo import monitoring
 
 from bench.common import Bench, System, bench, listening, ratio, say, table, verdict
 from deploy.demo import seed
+from services.reporting.domain import row_pages
 from services.reporting.projections.read_models import ReadModels
+from services.reporting.projections.timeline import COLLECTION as TIMELINE
 from services.reporting.rebuild import rebuild
 from shared.events.envelope import compute_hash
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
@@ -199,7 +201,8 @@ def run(bench: Bench, events: int = 5_000) -> None:
     with listening(listener):  # the rebuild's own client is created inside
         report = rebuild(config, out=io.StringIO())
     rebuilt = ReadModels(system.database("reporting"), int(report["to_generation"]))
-    timeline_rows = rebuilt["timeline"].estimated_document_count()
+    heads = rebuilt[TIMELINE].find({"pages": {"$exists": True}}, {"pages": 1})
+    timeline_rows = sum(row_pages.total(head["pages"]) for head in heads)
 
     raw = raw_events / raw_seconds
     rate = float(report["rate"] or math.nan)

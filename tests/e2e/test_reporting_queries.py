@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
 import time
 from datetime import date, timedelta
 
+from services.reporting.projections.audit import RECEIVED
 from services.reporting.projections.read_models import ReadModels
 from shared.config import ServiceConfig
 from tests.e2e.test_walking_skeleton import open_engagement
@@ -123,13 +125,17 @@ def test_reporting_answers_history_questions_and_proves_integrity(system, http):
 def tamper_with_a_received_event(system, engagement: str):
     """Alter one stored event; returns its id and a function putting it back."""
     config = ServiceConfig.from_env("reporting", env=system.env)
-    received = ReadModels.active(system.mongo[config.database])["received_events"]
-    victim = received.find_one(
-        {"subject": engagement, "envelope.type": "mastery.kpi.KpiRevised.v1"}
-    )
-    received.update_one({"_id": victim["_id"]},
-                        {"$set": {"envelope.data.changes.0.after": 99}})  # fmt: skip
-    return str(victim["_id"]), lambda: received.replace_one({"_id": victim["_id"]}, victim)
+    pages = ReadModels.active(system.mongo[config.database])[RECEIVED]
+    found = [(page, row) for page in pages.find({"owner": engagement}) for row in page["rows"]
+             if row["envelope"]["type"] == "mastery.kpi.KpiRevised.v1"]  # fmt: skip
+    if found:
+        page, row = found[0]
+        tampered = copy.deepcopy(page)
+        victim = next(r for r in tampered["rows"] if r["_id"] == row["_id"])
+        victim["envelope"]["data"]["changes"][0]["after"] = 99
+        pages.replace_one({"_id": page["_id"]}, tampered)
+        return str(row["_id"]), lambda: pages.replace_one({"_id": page["_id"]}, page)
+    raise AssertionError("no KpiRevised event received")
 
 
 def _history_size(http, report: str, kpi_id: str, headers: dict) -> int:

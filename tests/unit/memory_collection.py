@@ -3,7 +3,8 @@ queries make, for unit tests of projections, queries and routes without a databa
 
 Filters: equality (dotted keys too), `$in`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$or`;
 `find` answers a cursor with `sort`, `skip` and `limit`; projections of included or excluded
-fields; `count_documents`; `update_one` with `$set`; `aggregate` with `$match` and a `$group`
+fields; `count_documents`; `update_one` with `$set`; `replace_one` and `delete_one` with
+any filter of the subset, answering `matched_count`; `aggregate` with `$match` and a `$group`
 counting with `$sum: 1`. Every filter a caller sends is kept in `filters`, so a test can check
 what the queries asked."""
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -87,6 +89,17 @@ class MemoryCursor(list):  # type: ignore[type-arg]
         return MemoryCursor(self[:count] if count else self)
 
 
+@dataclass(frozen=True)
+class Changed:
+    """What a replace or delete answers: how many documents matched its filter."""
+
+    matched_count: int
+
+    @property
+    def deleted_count(self) -> int:
+        return self.matched_count
+
+
 class MemoryCollection:
     """The calls the projections and queries make, over a dict (duplicate _ids raise like
     MongoDB)."""
@@ -144,9 +157,18 @@ class MemoryCollection:
 
     def replace_one(
         self, filter: dict[str, Any], document: dict[str, Any], upsert: bool = False
-    ) -> None:
-        if upsert or filter["_id"] in self.stored:
-            self.stored[filter["_id"]] = pickle.dumps(document)
+    ) -> Changed:
+        found = self.stored.get(filter["_id"])
+        matched = found is not None and matches(pickle.loads(found), filter)
+        if matched or (upsert and found is None):
+            self.stored[filter["_id"]] = pickle.dumps({**document, "_id": filter["_id"]})
+        return Changed(int(matched))
+
+    def delete_one(self, filter: dict[str, Any]) -> Changed:
+        found = self._matching(filter)[:1]
+        for document in found:
+            del self.stored[document["_id"]]
+        return Changed(len(found))
 
     def update_one(self, filter: dict[str, Any], update: Mapping[str, Any]) -> None:
         for document in self._matching(filter)[:1]:

@@ -111,6 +111,21 @@ def test_insert_only_collections_leave_memory_and_read_back_from_the_database():
     assert rows.collection.reads == [{"_id": "e1"}]
 
 
+def test_a_replace_at_a_version_answers_whether_it_matched_as_the_server_does():
+    rows = buffered()
+    rows.insert_one({"_id": "h1", "v": 1, "pages": []})
+    assert rows.replace_one({"_id": "h1", "v": 2}, {"v": 3}).matched_count == 0
+    assert rows.find_one({"_id": "h1"}) == {"_id": "h1", "v": 1, "pages": []}
+    assert rows.replace_one({"_id": "h1", "v": 1}, {"v": 2, "pages": [1]}).matched_count == 1
+    assert rows.find_one({"_id": "h1"}) == {"_id": "h1", "v": 2, "pages": [1]}
+    assert rows.delete_one({"_id": "h1", "v": 1}).deleted_count == 0
+    assert rows.delete_one({"_id": "h1"}).deleted_count == 1
+    assert rows.find_one({"_id": "h1"}) is None
+    assert rows.flush() == 0  # inserted, changed and deleted before any flush: nothing to store
+    rows.insert_one({"_id": "h1", "v": 1})  # the _id is free again
+    assert rows.flush() == 1 and rows.collection.inserted == [[{"_id": "h1", "v": 1}]]
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -119,7 +134,7 @@ def test_insert_only_collections_leave_memory_and_read_back_from_the_database():
         lambda rows: rows.update_one({"_id": "e1"}, {"$inc": {"version": 1}}),
         lambda rows: rows.update_one({"_id": "e1"}, {"$set": {"coach.id": "c2"}}),
         lambda rows: rows.update_one({"_id": "e1", "version": {"$gt": 1}}, {"$set": {"a": 1}}),
-        lambda rows: rows.replace_one({"_id": "e1", "tenant": "acme"}, {"a": 1}),
+        lambda rows: rows.replace_one({"_id": "e1", "coach.id": "c1"}, {"a": 1}),
         lambda rows: rows.insert_one({"line": "no id"}),
     ],
 )

@@ -80,11 +80,12 @@ def test_old_feedback_submitted_events_have_no_timeline_line_nor_audit_record():
     from services.reporting.projections.timeline import TimelineProjection
     from tests.unit.memory_collection import MemoryCollection
 
-    models = {n: MemoryCollection() for n in ("timeline", "audit", "received_events")}
+    models = {n: MemoryCollection() for n in ("timeline_pages", "audit_pages", "received_pages")}
     submitted = event("FeedbackSubmitted", 2, "r1", submitted=[{"group": "peer", "count": 1}])
     submitted |= {"id": "evt-2", "subject": "e1", "streamid": "round-r1", "actor": "rater",
                   "correlationid": "c", "hash": "h" * 64}  # fmt: skip
     TimelineProjection(models).handle(submitted)
     AuditProjection(models).handle(submitted)
-    assert models["timeline"].documents == {} and models["audit"].documents == {}
-    assert list(models["received_events"].documents) == ["evt-2"]  # verify still re-hashes it
+    assert models["timeline_pages"].documents == {} and models["audit_pages"].documents == {}
+    received = models["received_pages"].documents  # verify still re-hashes it
+    assert [row["_id"] for row in received["e1:0"]["rows"]] == ["evt-2"]

@@ -149,9 +149,9 @@ def test_a_document_read_by_id_is_kept_only_for_its_tenant():
     assert access.tenant_document(collection, "p1", "globex") is None
 
 
-# Read by a derived _id alone (the only filter FerretDB pushes down) through
-# access.tenant_document, which checks the tenant on the answer.
-READ_BY_ID = {"g0_kpi_versions"}
+# Read by a derived _id alone, the tenant checked on the answer (access.tenant_document,
+# and the paged rows' head: projections/paged_rows.py).
+READ_BY_ID = {"g0_kpi_versions", "g0_timeline_pages", "g0_audit_pages", "g0_received_pages"}
 
 
 def every_query(read, engagement, kpi):
@@ -177,9 +177,31 @@ def test_every_query_names_the_callers_tenant_in_its_filters(read, engagement):
         collection.filters.clear()
     every_query(read, engagement, projected().kpis[0])
     asked = {name: c.filters for name, c in database.collections.items() if c.filters}
-    assert {"g0_kpis", "g0_timeline", "g0_audit", "g0_engagements"} <= set(asked)
+    assert {"g0_kpis", "g0_timeline_pages", "g0_audit_pages", "g0_engagements"} <= set(asked)
     for name, filters in asked.items():
         for filter in filters:
             if name in READ_BY_ID and set(filter) == {"_id"}:
                 continue
             assert filter.get("tenant") == "acme", f"{name}: {filter}"
+
+
+def test_the_tenant_trail_holds_every_record_of_the_tenant_in_time_order_and_no_other(
+    read, engagement
+):
+    whole = audit_page(read, AUDITOR, AuditSelection(), 500, 0)
+    mine = audit_page(read, AUDITOR, AuditSelection(engagement=engagement), 500, 0)
+    assert whole["total"] == mine["total"] == len(whole["records"]) > 10
+    assert [r["id"] for r in whole["records"]] == [r["id"] for r in mine["records"]]
+    order = [(r["time"], r["stream_id"], r["stream_version"]) for r in whole["records"]]
+    assert order == sorted(order)
+    foreign = audit_page(read, FOREIGN_AUDITOR, AuditSelection(), 500, 0)
+    mine_ids = {r["id"] for r in whole["records"]}
+    assert foreign["total"] > 0 and mine_ids.isdisjoint(r["id"] for r in foreign["records"])
+    assert {r["engagement_id"] for r in foreign["records"]}.isdisjoint({engagement})
+    # a page of the tenant's trail is its slice; a span and an actor narrow it
+    assert audit_page(read, AUDITOR, AuditSelection(), 3, 2)["records"] == whole["records"][2:5]
+    start = whole["records"][4]["time"]
+    later = audit_page(read, AUDITOR, AuditSelection(start=start), 500, 0)["records"]
+    assert later == [r for r in whole["records"] if r["time"] >= start]
+    by_coach = audit_page(read, AUDITOR, AuditSelection(actor="c1"), 500, 0)
+    assert by_coach["records"] == [r for r in whole["records"] if r["actor"] == "c1"]

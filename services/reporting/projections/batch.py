@@ -9,13 +9,15 @@ changed with insert_many (new documents) and bulk_write of ReplaceOne (documents
 after they were stored). The live worker keeps its per-event writes.
 
 Only the calls the projections make are offered (a find_one by _id, insert_one, replace_one
-by _id, update_one by _id with field conditions and $set, create_index); anything else is an
+and delete_one by _id with field conditions, update_one by _id with field conditions and
+$set, create_index); anything else is an
 AttributeError or NotImplementedError rather than a silent bypass of the buffer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import bson
@@ -31,7 +33,19 @@ CHUNK = 1_000
 # Collections the projections read back while they write: their documents stay in memory.
 # The others are insert-only and leave memory once stored (their _ids stay, for duplicates).
 READ_BACK = frozenset({"engagements", "kpis", "kpi_versions", "reviews", "feedback_rounds",
-                       "development_areas"})  # fmt: skip
+                       "development_areas", "timeline_pages", "audit_pages",
+                       "received_pages"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a buffered replace or delete answers, as pymongo's results do."""
+
+    matched_count: int
+
+    @property
+    def deleted_count(self) -> int:
+        return self.matched_count
 
 
 class BufferedCollection:
@@ -73,13 +87,28 @@ class BufferedCollection:
 
     def replace_one(
         self, filter: Mapping[str, Any], replacement: Mapping[str, Any], upsert: bool = False
-    ) -> None:
-        """Replace the document with this _id (inserting it when upsert)."""
+    ) -> Changed:
+        """Replace the document with this _id and these field values (inserting it when
+        upsert and there is none with this _id)."""
         _id = _id_of(filter)
-        if len(filter) != 1:
-            raise NotImplementedError(f"replace_one by _id only, not {dict(filter)}")
-        if _id in self._known or upsert:
-            self._put(_id, {"_id": _id, **replacement})
+        current = self.find_one(filter)
+        if current is not None or (upsert and _id not in self._known):
+            self._put(_id, {**replacement, "_id": _id})
+        return Changed(int(current is not None))
+
+    def delete_one(self, filter: Mapping[str, Any]) -> Changed:
+        """Delete the document with this _id (and these field values)."""
+        current = self.find_one(filter)
+        if current is None:
+            return Changed(0)
+        _id = current["_id"]
+        self._known.discard(_id)
+        self._documents.pop(_id, None)
+        self._dirty.pop(_id, None)
+        if _id in self._stored:
+            self.collection.delete_one({"_id": _id})
+            self._stored.discard(_id)
+        return Changed(1)
 
     def update_one(self, filter: Mapping[str, Any], update: Mapping[str, Any]) -> None:
         """Apply a top-level $set to the document with this _id when the filter matches."""

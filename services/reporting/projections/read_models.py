@@ -47,9 +47,3 @@ def switch_to(database: Database[Any], generation: int, offsets: list[dict[str, 
 def pointer(database: Database[Any]) -> dict[str, Any]:
     """The pointer document (generation 0, no offsets, before any rebuild)."""
     return database[POINTER].find_one({"_id": ACTIVE}) or {"generation": 0, "offsets": []}
-
-
-def visible_to(withhold: bool, query: dict[str, Any]) -> dict[str, Any]:
-    """A timeline or audit filter, without the events withheld from the manager when
-    `withhold` (rows projected before the flag existed count as not withheld)."""
-    return {**query, "withheld_from_manager": {"$ne": True}} if withhold else query

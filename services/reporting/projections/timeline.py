@@ -1,32 +1,38 @@
-"""Engagement timeline: every event of an engagement, in order, with a readable line."""
+"""Engagement timeline: every event of an engagement, in order, with a readable line.
+
+Kept as ordered rows in pages per engagement (projections/paged_rows.py): the head document
+is the engagement's id, its directory counts every page's rows and those the manager sees,
+so a page of the timeline is the head and one or two pages read by `_id`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING
-
 from services.reporting.domain.kpi_views import event_withheld_from_manager
 from services.reporting.domain.timeline_lines import describe, shown
+from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
-from shared.projections.writes import insert_once
 
-COLLECTION = "timeline"
+COLLECTION = "timeline_pages"
+# The views the directory counts: "all", and what the manager sees
+VIEWS = {"manager": lambda row: not row.get("withheld_from_manager")}
+
+
+def timeline(models: ReadModels) -> PagedRows:
+    """The engagements' timelines in this generation."""
+    return PagedRows(models[COLLECTION], VIEWS)
 
 
 class TimelineProjection:
-    """One document per event, keyed by the event id: a redelivery is a no-op."""
+    """One row per event in its engagement's pages, keyed by the event id and ordered by
+    (time, stream, version): a redelivery is a no-op."""
 
     def __init__(self, models: ReadModels) -> None:
-        self._timeline = models[COLLECTION]
+        self._timeline = timeline(models)
 
     def setup(self) -> None:
-        """Index backing the timeline query (queries/timeline.py)."""
-        self._timeline.create_index(
-            [("tenant", ASCENDING), ("engagement_id", ASCENDING), ("time", ASCENDING)],
-            name="engagement_time",
-        )
+        """Nothing to index: every read is by `_id`."""
 
     def handle(self, envelope: dict[str, Any]) -> None:
         """Add the event to its engagement's timeline once (if it has a line: `shown`)."""
@@ -47,4 +53,6 @@ class TimelineProjection:
             "hash": envelope["hash"],
             "withheld_from_manager": event_withheld_from_manager(envelope),
         }
-        insert_once(self._timeline, {"_id": envelope["id"], **entry})
+        key = [envelope["time"], envelope["streamid"], envelope["streamversion"]]
+        self._timeline.add(envelope["subject"], envelope["tenant"],
+                           {"_id": envelope["id"], "key": key, **entry})  # fmt: skip
