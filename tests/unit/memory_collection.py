@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+
+from services.reporting.projections.batch import Changed
 
 MISSING = object()
 
@@ -87,17 +88,6 @@ class MemoryCursor(list):  # type: ignore[type-arg]
 
     def limit(self, count: int) -> MemoryCursor:
         return MemoryCursor(self[:count] if count else self)
-
-
-@dataclass(frozen=True)
-class Changed:
-    """What a replace or delete answers: how many documents matched its filter."""
-
-    matched_count: int
-
-    @property
-    def deleted_count(self) -> int:
-        return self.matched_count
 
 
 class MemoryCollection:

@@ -96,29 +96,36 @@ def test_rows_arriving_in_order_fill_their_pages():
     assert len(collection.filters) == 2  # the head and one page
 
 
-class Crashing(MemoryCollection):
+class Intercepted(MemoryCollection):
+    """Calls `before_write` ahead of each of its writes."""
+
+    def before_write(self) -> None:
+        raise NotImplementedError
+
+    def insert_one(self, document):
+        self.before_write()
+        return super().insert_one(document)
+
+    def replace_one(self, filter, document, upsert=False):
+        self.before_write()
+        return super().replace_one(filter, document, upsert)
+
+    def delete_one(self, filter):
+        self.before_write()
+        return super().delete_one(filter)
+
+
+class Crashing(Intercepted):
     """Dies (raises) at its `at`-th write, before doing it."""
 
     def __init__(self, at: int) -> None:
         super().__init__()
         self.at, self.writes = at, 0
 
-    def _write(self) -> None:
+    def before_write(self) -> None:
         self.writes += 1
         if self.writes == self.at:
             raise ConnectionError("the worker died here")
-
-    def insert_one(self, document):
-        self._write()
-        return super().insert_one(document)
-
-    def replace_one(self, filter, document, upsert=False):
-        self._write()
-        return super().replace_one(filter, document, upsert)
-
-    def delete_one(self, filter):
-        self._write()
-        return super().delete_one(filter)
 
 
 @settings(max_examples=150, deadline=None)
@@ -139,7 +146,7 @@ def test_a_crash_after_any_write_and_the_redelivery_lose_and_repeat_nothing(rows
         assert ids(paged.page(OWNER, TENANT, view, 1, 4)[0]) == ids(want[1:5])
 
 
-class Contended(MemoryCollection):
+class Contended(Intercepted):
     """Before its `at`-th write, another writer adds a row of its own to the same owner."""
 
     def __init__(self, at: int, other: dict[str, Any], page_size: int) -> None:
@@ -147,18 +154,10 @@ class Contended(MemoryCollection):
         self.at, self.writes, self.other = at, 0, other
         self.rival = PagedRows(self, VIEWS, page_size=page_size)
 
-    def _write(self) -> None:
+    def before_write(self) -> None:
         self.writes += 1
         if self.writes == self.at:
             self.rival.add(OWNER, TENANT, self.other)
-
-    def insert_one(self, document):
-        self._write()
-        return super().insert_one(document)
-
-    def replace_one(self, filter, document, upsert=False):
-        self._write()
-        return super().replace_one(filter, document, upsert)
 
 
 @settings(max_examples=150, deadline=None)
