@@ -9,6 +9,7 @@ from pymongo.database import Database
 
 from services.reporting.projections.audit import AuditProjection
 from services.reporting.projections.feedback import FeedbackProjection
+from services.reporting.projections.indexes import IndexProjection
 from services.reporting.projections.kpis import KpiProjection
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.projections.timeline import TimelineProjection
@@ -48,6 +49,7 @@ class Projector:
             KpiProjection(models),
             AuditProjection(models),
             FeedbackProjection(models),
+            IndexProjection(models),
         ]
 
     def setup(self) -> None:

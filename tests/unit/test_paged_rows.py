@@ -184,3 +184,31 @@ def test_owners_do_not_mix():
     assert paged.total("b", TENANT, "manager") == 0 and paged.total("b", TENANT) == 10
     assert paged.page("nobody", TENANT, "all", 0, 10) == ([], 0)
     assert paged.page("a", "another-tenant", "all", 0, 10) == ([], 0)  # checked on the head
+
+
+def newer(stored, row) -> bool:
+    return row["version"] > stored["version"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(updates=st.lists(st.tuples(st.integers(0, 12), st.integers(1, 6), st.booleans()),
+                        max_size=80),
+       page_size=st.integers(2, 5), crash_at=st.integers(0, 150))  # fmt: skip
+def test_a_row_replaced_by_newer_versions_shows_its_newest_in_every_count(updates, page_size,
+                                                                          crash_at):  # fmt: skip
+    """Rows that change (an engagement's phase, a KPI's status) kept by id at a fixed key:
+    whatever order the versions arrive in, and a crash anywhere, the newest one shows."""
+    collection = Crashing(crash_at)
+    paged = PagedRows(collection, VIEWS, page_size=page_size)
+    newest: dict[str, dict[str, Any]] = {}
+    for n, version, withheld in updates:
+        row = {"_id": f"m{n}", "key": [f"k{n:02d}"], "version": version, "withheld": withheld}
+        try:
+            paged.add(OWNER, TENANT, row, supersedes=newer)
+        except ConnectionError:
+            paged.add(OWNER, TENANT, row, supersedes=newer)
+        if row["_id"] not in newest or version > newest[row["_id"]]["version"]:
+            newest[row["_id"]] = row
+    want = sorted(newest.values(), key=lambda r: r["key"])
+    assert list(paged.rows(OWNER, TENANT)) == want
+    assert paged.total(OWNER, TENANT, "manager") == sum(not r["withheld"] for r in want)

@@ -8,10 +8,17 @@ from services.reporting.domain.kpi_views import (
     withheld_from_manager,
     without_unshared_rounds,
 )
-from services.reporting.projections.kpis import KpiProjection
+from services.reporting.projections.kpis import KpiProjection, kpi_history
 from services.reporting.queries.kpis import version_as_of
 from tests.unit.catalogued import catalogued
 from tests.unit.memory_collection import MemoryCollection
+
+
+def history_rows(models, kpi_id: str) -> list:
+    """A KPI's change rows as the history route reads them (its pages, by _id)."""
+    head = models["kpi_history"].find_one({"_id": kpi_id})
+    return list(kpi_history(models).rows(kpi_id, head["tenant"])) if head else []
+
 
 DEFINITION = {
     "name": "NRR", "description": "", "kind": "performance", "capability": None, "unit": "%",
@@ -65,7 +72,7 @@ def projected(*events):
 def project(*events):
     """The KPI's current document and its history rows (stream order) after the events."""
     models = projected(*events)
-    rows = sorted(models["kpi_history"].find({"kpi_id": "k1"}), key=lambda r: r["seq"])
+    rows = sorted(history_rows(models, "k1"), key=lambda r: r["seq"])
     return models["kpis"].find_one({"_id": "k1"}), rows
 
 
@@ -120,7 +127,7 @@ def test_validity_intervals_follow_effective_order():
 def test_a_back_dated_alignment_supersedes_the_later_recorded_proposal():
     late_alignment = ALIGNED | {"data": ALIGNED["data"] | {"baseline_on": "2025-12-01"}}
     models = projected(PROPOSED, late_alignment)
-    versions = history(models["kpi_history"].find({"kpi_id": "k1"}))
+    versions = history(history_rows(models, "k1"))
     assert versions[0]["superseded"] and not versions[1]["superseded"]
     in_force = as_of(models, "2026-02-01T00:00:00.000Z", "2026-12-31T00:00:00.000Z")
     assert in_force["state"] == "aligned"

@@ -151,7 +151,17 @@ def test_a_document_read_by_id_is_kept_only_for_its_tenant():
 
 # Read by a derived _id alone, the tenant checked on the answer (access.tenant_document,
 # and the paged rows' head: projections/paged_rows.py).
-READ_BY_ID = {"g0_kpi_versions", "g0_timeline_pages", "g0_audit_pages", "g0_received_pages"}
+READ_BY_ID = {
+    "g0_kpi_versions",
+    "g0_timeline_pages",
+    "g0_audit_pages",
+    "g0_received_pages",
+    "g0_indexes",
+    "g0_kpi_history",
+    "g0_kpis",
+    "g0_feedback_rounds",
+    "g0_engagements",
+}
 
 
 def every_query(read, engagement, kpi):
@@ -205,3 +215,25 @@ def test_the_tenant_trail_holds_every_record_of_the_tenant_in_time_order_and_no_
     assert later == [r for r in whole["records"] if r["time"] >= start]
     by_coach = audit_page(read, AUDITOR, AuditSelection(actor="c1"), 500, 0)
     assert by_coach["records"] == [r for r in whole["records"] if r["actor"] == "c1"]
+
+
+def test_a_reassigned_engagement_leaves_the_old_managers_kpis_and_joins_the_new_ones():
+    from tests.unit.api_helpers import bearer
+    from tests.unit.memory_collection import MemoryDatabase
+    from tests.unit.reporting_story import ok, project, told
+
+    story, engagement, kpis = told("acme")
+    change = {"id": "m2", "name": "Morgan", "reason": "reorganisation"}
+    admin = bearer("a1", "acme", ["admin"])
+    ok(story.assessment.put(f"{story.base}/manager", json=change, headers=admin))
+    database = MemoryDatabase()
+    project(database, story.all_events())
+    read = ReadModels(database, 0)  # type: ignore[arg-type]
+    old = Principal("m1", "acme", frozenset({"manager"}))
+    new = Principal("m2", "acme", frozenset({"manager"}))
+    assert manager_kpis(read, old)["engagements"] == []
+    [mine] = manager_kpis(read, new)["engagements"]
+    assert mine["engagement_id"] == engagement
+    assert sorted(k["kpi_id"] for k in mine["kpis"]) == sorted(kpis)
+    other_tenant = Principal("m2", "globex", frozenset({"manager"}))
+    assert manager_kpis(read, other_tenant)["engagements"] == []

@@ -71,6 +71,10 @@ class Insert:
     directory: list[Entry]
 
 
+# Whether a row replaces the stored row of the same id (None: a row is never replaced)
+Supersedes = Callable[[Row, Row], bool] | None
+
+
 def plan_insert(
     directory: Sequence[Entry],
     index: int,
@@ -79,14 +83,24 @@ def plan_insert(
     views: Views,
     new_page_id: str,
     page_size: int = PAGE_SIZE,
+    supersedes: Supersedes = None,
 ) -> Insert | None:
-    """The writes that add `row` to page `index` (whose stored rows are `page_rows`); None
-    when the page already holds it (a redelivery), whatever the directory says."""
+    """The writes that add `row` to page `index` (whose stored rows are `page_rows`), or
+    replace the row of its id there when `supersedes(stored, row)` (a row keeps its key);
+    None when the page already holds it and it does not supersede (a redelivery), whatever
+    the directory says."""
     rows = in_range(directory, index, page_rows)
-    if any(r["_id"] == row["_id"] for r in rows):
-        return None
-    rows = sorted([*rows, row], key=lambda r: list(r["key"]))
     entries = [dict(e) for e in directory]
+    stored = next((r for r in rows if r["_id"] == row["_id"]), None)
+    if stored is not None:
+        if supersedes is None or not supersedes(stored, row):
+            return None
+        if list(stored["key"]) != list(row["key"]):
+            raise ValueError(f"row {row['_id']} cannot change its key")
+        rows = [row if r["_id"] == row["_id"] else r for r in rows]
+        entries[index]["count"] = counts(rows, views)
+        return Insert(index, rows, None, entries)
+    rows = sorted([*rows, row], key=lambda r: list(r["key"]))
     if len(rows) <= page_size:
         entries[index]["count"] = counts(rows, views)
         return Insert(index, rows, None, entries)

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
 from services.reporting.domain import kpi_versions, version_pages
 from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event
+from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
+
+
+def kpi_history(models: ReadModels) -> PagedRows:
+    """Each KPI's changes in stream order (owner: the KPI's id), for the history route."""
+    return PagedRows(models["kpi_history"], {})
 
 
 class KpiProjection:
@@ -21,18 +27,13 @@ class KpiProjection:
 
     def __init__(self, models: ReadModels) -> None:
         self._current = models["kpis"]
-        self._history = models["kpi_history"]
+        self._history = kpi_history(models)
         self._pages = models["kpi_versions"]
         self._reviews = models["reviews"]
 
     def setup(self) -> None:
         """Indexes backing the queries: per engagement, and as-of per KPI."""
         self._current.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
-        self._history.create_index(
-            [("tenant", ASCENDING), ("engagement_id", ASCENDING), ("kpi_id", ASCENDING),
-             ("seq", DESCENDING)],
-            name="as_of_seq",
-        )  # fmt: skip
         self._reviews.create_index([("tenant", ASCENDING), ("engagement_id", ASCENDING)])
 
     def handle(self, envelope: dict[str, Any]) -> None:
@@ -65,7 +66,7 @@ class KpiProjection:
         known = None if forward else self._stored_rows(previous)
         rows = kpi_versions.record(row, kpi_versions.snapshot(previous) if previous else None,
                                    known)  # fmt: skip
-        insert_once(self._history, rows[0])
+        self._history.add(kpi["_id"], row["tenant"], {**rows[0], "key": [rows[0]["seq"]]})
         directory, placed = version_pages.add_rows(directory, rows)
         for page in sorted({page for page, _row in placed}):
             self._store_page(kpi["_id"], page, [r for p, r in placed if p == page], row)

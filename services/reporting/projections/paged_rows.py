@@ -23,7 +23,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.reporting.domain import row_pages
-from services.reporting.domain.row_pages import ALL, Entry, Row, Views
+from services.reporting.domain.row_pages import ALL, Entry, Row, Supersedes, Views
 
 MAX_ATTEMPTS = 50
 
@@ -42,17 +42,18 @@ class PagedRows:
 
     # ------------------------------------------------------------------ writes
 
-    def add(self, owner: str, tenant: str, row: Row) -> None:
-        """Add `row` (with `_id` and `key`) to the owner's rows once."""
+    def add(self, owner: str, tenant: str, row: Row, supersedes: Supersedes = None) -> None:
+        """Add `row` (with `_id` and `key`) to the owner's rows once; when the owner holds a
+        row of that id already, replace it if `supersedes(stored, row)` (same key)."""
         for _ in range(MAX_ATTEMPTS):
             try:
-                self._add(owner, tenant, row)
+                self._add(owner, tenant, row, supersedes)
                 return
             except Conflict:
                 continue
         raise RuntimeError(f"{owner}: {MAX_ATTEMPTS} conflicting writes in a row")
 
-    def _add(self, owner: str, tenant: str, row: Row) -> None:
+    def _add(self, owner: str, tenant: str, row: Row, supersedes: Supersedes) -> None:
         head = self._collection.find_one({"_id": owner})
         if head is None:
             head = {"_id": owner, "tenant": tenant, "v": 0,
@@ -63,7 +64,7 @@ class PagedRows:
         stored = page["rows"] if page else []
         new_id = f"{owner}:{uuid.uuid4().hex[:12]}"
         plan = row_pages.plan_insert(directory, index, stored, row, self._views, new_id,
-                                     self._page_size)  # fmt: skip
+                                     self._page_size, supersedes)  # fmt: skip
         if plan is None:  # the row is there: count it in if a crash or a race left it out
             healed = row_pages.healed(directory, index, stored, self._views)
             if healed is not None:

@@ -7,6 +7,8 @@ from typing import Any
 
 from services.reporting.domain import kpi_versions, version_pages
 from services.reporting.domain.kpi_views import measurement_as_of, without_unshared_rounds
+from services.reporting.projections.indexes import indexes, kpis_of, managed_by
+from services.reporting.projections.kpis import kpi_history as kpi_history_rows
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import (
     tenant_document,
@@ -46,10 +48,18 @@ def engagement_kpis(
 ) -> list[dict[str, Any]]:
     """The engagement's KPI documents as the caller may see them: without measurements from
     rounds not shared with the manager when those are withheld from the caller."""
-    docs = read["kpis"].find({"tenant": engagement["tenant"], "engagement_id": engagement["_id"]})
+    docs = kpi_documents(read, engagement["tenant"], engagement["_id"])
     if withholds_unshared_rounds(caller, engagement):
         return [without_unshared_rounds(doc) for doc in docs]
     return list(docs)
+
+
+def kpi_documents(read: ReadModels, tenant: str, engagement_id: str) -> list[dict[str, Any]]:
+    """The engagement's KPI documents in the order they were proposed: its list, then each
+    KPI by `_id` (kept only if it is the tenant's)."""
+    listed = indexes(read).rows(kpis_of(engagement_id), tenant)
+    found = (tenant_document(read["kpis"], row["_id"], tenant) for row in listed)
+    return [doc for doc in found if doc is not None]
 
 
 def current_kpis(read: ReadModels, caller: Principal, engagement_id: str) -> dict[str, Any]:
@@ -81,7 +91,7 @@ def engagement_kpis_as_of(
     versions its directory points to, read by _id (rarely more: version_pages); without
     measurements from rounds not shared with the manager when `withhold`."""
     views = []
-    for current in read["kpis"].find({"tenant": tenant, "engagement_id": engagement_id}):
+    for current in kpi_documents(read, tenant, engagement_id):
         if withhold:
             current = without_unshared_rounds(current)
         row = version_as_of(read, current, instant, known_at)
@@ -109,8 +119,9 @@ def kpi_history(
 ) -> dict[str, Any]:
     """Every version of the KPI, with valid_from / valid_to (effective) and recorded_at."""
     visible_engagement(read, caller, engagement_id)
-    scope = {"tenant": caller.tenant, "engagement_id": engagement_id, "kpi_id": kpi_id}
-    rows = list(read["kpi_history"].find(scope, {"tenant": 0}))
+    rows = [{k: v for k, v in row.items() if k not in ("tenant", "key")}
+            for row in kpi_history_rows(read).rows(kpi_id, caller.tenant)
+            if row["engagement_id"] == engagement_id]  # fmt: skip
     if not rows:
         raise NotFound(f"KPI {kpi_id} not found")
     versions = [history_view(version) for version in kpi_versions.history(rows)]
@@ -119,14 +130,16 @@ def kpi_history(
 
 def manager_kpis(read: ReadModels, caller: Principal) -> dict[str, Any]:
     """Every KPI of every engagement where the caller is the executive's manager."""
-    found = read["engagements"].find({"tenant": caller.tenant, "manager.id": caller.subject})
-    engagements = {e["_id"]: e for e in found}
-    docs = read["kpis"].find({"tenant": caller.tenant, "engagement_id": {"$in": list(engagements)}})
-    grouped: dict[str, list[dict[str, Any]]] = {e: [] for e in engagements}
-    for doc in docs:
-        if withholds_unshared_rounds(caller, engagements[doc["engagement_id"]]):
-            doc = without_unshared_rounds(doc)
-        grouped[doc["engagement_id"]].append(kpi_view(doc))
+    listed = indexes(read).rows(managed_by(caller.tenant, caller.subject), caller.tenant)
+    found = (tenant_document(read["engagements"], row["_id"], caller.tenant) for row in listed)
+    engagements = {e["_id"]: e for e in found
+                   if e is not None and e["manager"]["id"] == caller.subject}  # fmt: skip
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for engagement_id, engagement in engagements.items():
+        docs = kpi_documents(read, caller.tenant, engagement_id)
+        if withholds_unshared_rounds(caller, engagement):
+            docs = [without_unshared_rounds(doc) for doc in docs]
+        grouped[engagement_id] = [kpi_view(doc) for doc in docs]
     return {"manager": caller.subject, "engagements": [
         {"engagement_id": e, "executive": engagements[e]["executive"],
          "phase": engagements[e]["phase"], "kpis": kpis}

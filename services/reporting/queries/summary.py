@@ -22,6 +22,7 @@ from services.reporting.domain.summary_rules import (
     review_punctuality,
     status_counts,
 )
+from services.reporting.projections.indexes import indexes, reviews_of
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import shown_rounds, visible_engagement
 from services.reporting.queries.feedback import development_areas, engagement_rounds
@@ -77,8 +78,8 @@ def _kpis(kpis: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _reviews(read: ReadModels, engagement: dict[str, Any], aligned_on: str | None) -> dict:
-    scope = {"tenant": engagement["tenant"], "engagement_id": engagement["_id"]}
-    held = [r["held_on"] for r in read["reviews"].find(scope, {"held_on": 1})]
+    listed = indexes(read).rows(reviews_of(engagement["_id"]), engagement["tenant"])
+    held = [str(row["held_on"]) for row in listed]
     reviews = review_punctuality(held, aligned_on)
     return {
         "held": len(reviews),
