@@ -11,6 +11,7 @@ from services.reporting.projections.audit import AuditProjection
 from services.reporting.projections.feedback import FeedbackProjection
 from services.reporting.projections.indexes import IndexProjection
 from services.reporting.projections.kpis import KpiProjection
+from services.reporting.projections.overview import OverviewProjection
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.projections.timeline import TimelineProjection
 from shared.events.envelope import missing_attributes
@@ -50,6 +51,7 @@ class Projector:
             AuditProjection(models),
             FeedbackProjection(models),
             IndexProjection(models),
+            OverviewProjection(models),  # last: it reads what the others wrote
         ]
 
     def setup(self) -> None:

@@ -64,7 +64,7 @@ def test_a_late_review_changes_the_past_only_where_it_took_effect(system, http):
     def as_of(day: date, known_at: str | None = None) -> dict:
         params = {"as_of": day.isoformat()} | ({"known_at": known_at} if known_at else {})
         answer = http.get(f"{report}/kpis", params=params, headers=auditor, timeout=10).json()
-        return next(k["definition"] for k in answer["kpis"] if k["kpi_id"] == kpi)
+        return next((k["definition"] for k in answer["kpis"] if k["kpi_id"] == kpi), {})
 
     assert wait_until(lambda: as_of(TODAY).get("description") == "Net of refunds", 30)
     between = as_of(LATE_REVIEW + timedelta(days=5))

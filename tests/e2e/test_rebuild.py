@@ -9,14 +9,14 @@ import time
 
 from deploy.local import infra
 from services.reporting.domain import row_pages
-from services.reporting.projections.audit import RECEIVED, TRAIL, received, trail
+from services.reporting.projections.audit import RECEIVED
 from services.reporting.projections.read_models import ReadModels, pointer
-from services.reporting.projections.timeline import COLLECTION as TIMELINE
 from services.reporting.projections.timeline import timeline as timeline_rows
 from shared.config import ServiceConfig
 from tests.e2e.test_reporting_queries import run_story
 from tests.e2e.test_walking_skeleton import timeline
 from tests.integration.kafka_helpers import wait_until
+from tests.read_models import contents
 
 
 def received_count(models: ReadModels) -> int:
@@ -36,20 +36,6 @@ def settled(models: ReadModels, seconds: float = 1.5, timeout: float = 30) -> in
             return count
         time.sleep(0.2)
     raise AssertionError("the read models kept changing")
-
-
-PAGED = {TIMELINE: timeline_rows, TRAIL: trail, RECEIVED: received}
-
-
-def contents(models: ReadModels, name: str) -> list:
-    """A collection's documents; for rows kept in pages, each owner's rows in order (how
-    they fall into pages depends on the order they arrived in, which a rebuild changes)."""
-    documents = list(models[name].find().sort("_id", 1))
-    if name not in PAGED:
-        return documents
-    paged = PAGED[name](models)
-    return [(head["_id"], list(paged.rows(head["_id"], head["tenant"])))
-            for head in documents if "pages" in head]  # fmt: skip
 
 
 def test_a_rebuilt_generation_equals_the_live_one_and_takes_over(system, http):

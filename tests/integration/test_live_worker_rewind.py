@@ -22,6 +22,7 @@ from shared.messaging.rewind import Rewind
 from shared.worker import await_partitions
 from tests.integration.kafka_helpers import wait_until
 from tests.integration.story import publish_story, reader
+from tests.read_models import everything
 
 
 def rebuild_up_to_half(config, database) -> list[dict]:
@@ -43,8 +44,7 @@ def rebuild_up_to_half(config, database) -> list[dict]:
 
 
 def documents(models: ReadModels) -> dict[str, list]:
-    return {n.split("_", 1)[1]: list(models.database[n].find().sort("_id", 1))
-            for n in models.names()}  # fmt: skip
+    return everything(models)
 
 
 def group_consumer(config) -> tuple[KafkaConsumer, list[str]]:

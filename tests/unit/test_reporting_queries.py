@@ -154,6 +154,7 @@ def test_a_document_read_by_id_is_kept_only_for_its_tenant():
 READ_BY_ID = {
     "g0_kpi_versions",
     "g0_timeline_pages",
+    "g0_overview_rows",
     "g0_audit_pages",
     "g0_received_pages",
     "g0_indexes",
@@ -237,3 +238,22 @@ def test_a_reassigned_engagement_leaves_the_old_managers_kpis_and_joins_the_new_
     assert sorted(k["kpi_id"] for k in mine["kpis"]) == sorted(kpis)
     other_tenant = Principal("m2", "globex", frozenset({"manager"}))
     assert manager_kpis(read, other_tenant)["engagements"] == []
+
+
+def test_the_overview_counts_kpis_projected_before_their_engagement_was_opened():
+    """A rebuild may read the kpi topic before the assessment topic: the overview row is
+    written when the engagement arrives, with the KPIs already there."""
+    from tests.unit.memory_collection import MemoryDatabase
+    from tests.unit.reporting_story import project, told
+
+    first, _, _ = told("acme")
+    second, _, _ = told("acme")
+    in_order, kpis_first = MemoryDatabase(), MemoryDatabase()
+    project(in_order, first.all_events() + second.all_events())
+    kpi_events = [e for e in first.all_events() + second.all_events()
+                  if e["type"].startswith("mastery.kpi.")]  # fmt: skip
+    project(kpis_first, kpi_events + first.assessment_events() + second.assessment_events())
+    answers = [overview(ReadModels(db, 0), AUDITOR) for db in (in_order, kpis_first)]  # type: ignore[arg-type]
+    assert answers[0] == answers[1]
+    assert answers[0]["engagements"]["total"] == 2 and answers[0]["kpis"]["aligned"] == 6
+    assert answers[0]["reviews"]["held"] == 2

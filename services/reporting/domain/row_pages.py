@@ -21,12 +21,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 ALL = "all"
 
 Row = Mapping[str, Any]
 Entry = dict[str, Any]
-Views = Mapping[str, Callable[[Row], bool]]
+# What the directory counts per page: each view's rows (a predicate), or a sum over them (a
+# measure answering a number, for example a row's reviews held on time)
+Views = Mapping[str, Callable[[Row], bool | int]]
 
 
 def first_entry(page_id: str, views: Views) -> Entry:
@@ -55,8 +57,8 @@ def in_range(directory: Sequence[Entry], index: int, rows: Sequence[Row]) -> lis
 
 
 def counts(rows: Sequence[Row], views: Views) -> dict[str, int]:
-    """How many of the rows each view counts."""
-    return {ALL: len(rows), **{name: sum(1 for r in rows if shows(r))
+    """How many of the rows each view counts (or what its measure sums to over them)."""
+    return {ALL: len(rows), **{name: sum(int(shows(r)) for r in rows)
                                for name, shows in views.items()}}  # fmt: skip
 
 

@@ -34,7 +34,8 @@ CHUNK = 1_000
 # The others are insert-only and leave memory once stored (their _ids stay, for duplicates).
 READ_BACK = frozenset({"engagements", "kpis", "kpi_versions", "reviews", "feedback_rounds",
                        "development_areas", "timeline_pages", "audit_pages",
-                       "received_pages", "indexes", "kpi_history"})  # fmt: skip
+                       "received_pages", "indexes", "kpi_history",
+                       "overview_rows"})  # fmt: skip
 
 
 @dataclass(frozen=True)

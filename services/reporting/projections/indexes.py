@@ -43,6 +43,24 @@ def managed_by(tenant: str, manager_id: str) -> str:
     return f"manager:{tenant}:{manager_id}"
 
 
+def members(models: ReadModels, collection: str, owner: str, tenant: str) -> list[dict]:
+    """The documents a list names, in its order, each read by `_id` and kept only if it is
+    the tenant's."""
+    found = (models[collection].find_one({"_id": row["_id"]})
+             for row in indexes(models).rows(owner, tenant))  # fmt: skip
+    return [dict(doc) for doc in found if doc is not None and doc.get("tenant") == tenant]
+
+
+def kpi_documents(models: ReadModels, tenant: str, engagement_id: str) -> list[dict]:
+    """The engagement's KPI documents in the order they were proposed."""
+    return members(models, "kpis", kpis_of(engagement_id), tenant)
+
+
+def review_dates(models: ReadModels, tenant: str, engagement_id: str) -> list[str]:
+    """The days the engagement's reviews were held, in order."""
+    return [str(row["held_on"]) for row in indexes(models).rows(reviews_of(engagement_id), tenant)]
+
+
 class IndexProjection:
     """Adds each KPI, round, review and manager assignment to its list once."""
 

@@ -7,18 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.reporting.domain.feedback_views import behaviour_shift, competency_trends
-from services.reporting.projections.indexes import indexes, rounds_of
+from services.reporting.projections.indexes import members, rounds_of
 from services.reporting.projections.read_models import ReadModels
-from services.reporting.queries.access import shown_rounds, tenant_document, visible_engagement
+from services.reporting.queries.access import shown_rounds, visible_engagement
 from shared.auth.tokens import Principal
 
 
 def engagement_rounds(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every feedback round of the engagement, oldest first (see access.shown_rounds)."""
-    tenant = engagement["tenant"]
-    listed = indexes(read).rows(rounds_of(engagement["_id"]), tenant)
-    found = (tenant_document(read["feedback_rounds"], row["_id"], tenant) for row in listed)
-    return [doc for doc in found if doc is not None]
+    return members(read, "feedback_rounds", rounds_of(engagement["_id"]), engagement["tenant"])
 
 
 def development_areas(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.reporting.domain import kpi_versions, version_pages
 from services.reporting.domain.kpi_views import measurement_as_of, without_unshared_rounds
-from services.reporting.projections.indexes import indexes, kpis_of, managed_by
+from services.reporting.projections.indexes import indexes, kpi_documents, managed_by
 from services.reporting.projections.kpis import kpi_history as kpi_history_rows
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import (
@@ -52,14 +52,6 @@ def engagement_kpis(
     if withholds_unshared_rounds(caller, engagement):
         return [without_unshared_rounds(doc) for doc in docs]
     return list(docs)
-
-
-def kpi_documents(read: ReadModels, tenant: str, engagement_id: str) -> list[dict[str, Any]]:
-    """The engagement's KPI documents in the order they were proposed: its list, then each
-    KPI by `_id` (kept only if it is the tenant's)."""
-    listed = indexes(read).rows(kpis_of(engagement_id), tenant)
-    found = (tenant_document(read["kpis"], row["_id"], tenant) for row in listed)
-    return [doc for doc in found if doc is not None]
 
 
 def current_kpis(read: ReadModels, caller: Principal, engagement_id: str) -> dict[str, Any]:

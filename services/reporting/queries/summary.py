@@ -22,7 +22,7 @@ from services.reporting.domain.summary_rules import (
     review_punctuality,
     status_counts,
 )
-from services.reporting.projections.indexes import indexes, reviews_of
+from services.reporting.projections.indexes import review_dates
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import shown_rounds, visible_engagement
 from services.reporting.queries.feedback import development_areas, engagement_rounds
@@ -78,8 +78,7 @@ def _kpis(kpis: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _reviews(read: ReadModels, engagement: dict[str, Any], aligned_on: str | None) -> dict:
-    listed = indexes(read).rows(reviews_of(engagement["_id"]), engagement["tenant"])
-    held = [str(row["held_on"]) for row in listed]
+    held = review_dates(read, engagement["tenant"], engagement["_id"])
     reviews = review_punctuality(held, aligned_on)
     return {
         "held": len(reviews),
