@@ -160,3 +160,12 @@ def test_read_models_hand_out_one_buffer_per_name_and_flush_them_all():
     assert {name: len(sink.inserted[0]) for name, sink in sinks.items()} == {
         "g4_timeline": 2, "g4_kpis": 1
     }  # fmt: skip
+
+
+def test_bulk_writes_are_split_by_bytes_as_well_as_by_count():
+    from services.reporting.projections.batch import _chunks
+
+    sizes = [3, 3, 3, 9, 1, 1]
+    parts = list(_chunks(list(range(6)), 10, lambda i: sizes[i], limit=6))
+    assert parts == [[0, 1], [2], [3], [4, 5]]  # 9 bytes exceed the limit: it goes alone
+    assert list(_chunks(list(range(5)), 2, lambda i: 1, limit=100)) == [[0, 1], [2, 3], [4]]

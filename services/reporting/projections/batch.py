@@ -16,7 +16,7 @@ AttributeError or NotImplementedError rather than a silent bypass of the buffer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +30,9 @@ from pymongo.errors import DuplicateKeyError
 from services.reporting.projections.read_models import ReadModels
 
 CHUNK = 1_000
+# And at most this many bytes per bulk command: pages of rows are tens of kilobytes each, and
+# one command of a thousand of them outlasts a client's socket timeout on FerretDB
+CHUNK_BYTES = 4 * 1024 * 1024
 # Collections the projections read back while they write: their documents stay in memory.
 # The others are insert-only and leave memory once stored (their _ids stay, for duplicates).
 READ_BACK = frozenset({"engagements", "kpis", "kpi_versions", "reviews", "feedback_rounds",
@@ -121,12 +124,14 @@ class BufferedCollection:
 
     def flush(self) -> int:
         """Store every pending change; returns how many documents were written."""
-        new = [self._raw(i) for i in self._dirty if i not in self._stored]
-        changed: list[ReplaceOne[Any]] = [ReplaceOne({"_id": i}, self._raw(i), upsert=True)
-                   for i in self._dirty if i in self._stored]  # fmt: skip
-        for part in _chunks(new, self._chunk):
-            self.collection.insert_many(part, ordered=False)
-        for requests in _chunks(changed, self._chunk):
+        new = [i for i in self._dirty if i not in self._stored]
+        changed = [i for i in self._dirty if i in self._stored]
+        size = self._documents.__getitem__
+        for part in _chunks(new, self._chunk, lambda i: len(size(i))):
+            self.collection.insert_many([self._raw(i) for i in part], ordered=False)
+        for part in _chunks(changed, self._chunk, lambda i: len(size(i))):
+            requests: list[ReplaceOne[Any]] = [ReplaceOne({"_id": i}, self._raw(i), upsert=True)
+                                               for i in part]  # fmt: skip
             self.collection.bulk_write(requests, ordered=False)
         self._stored.update(self._dirty)
         self._dirty.clear()
@@ -189,6 +194,19 @@ def _matches(document: Mapping[str, Any], filter: Mapping[str, Any]) -> bool:
     return True
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(
+    items: list[Any], size: int, weight: Callable[[Any], int], limit: int = CHUNK_BYTES
+) -> Iterator[list[Any]]:
+    """Consecutive parts of at most `size` items and `limit` bytes (an item bigger than the
+    limit goes alone)."""
+    part: list[Any] = []
+    held = 0
+    for item in items:
+        bytes_ = weight(item)
+        if part and (len(part) >= size or held + bytes_ > limit):
+            yield part
+            part, held = [], 0
+        part.append(item)
+        held += bytes_
+    if part:
+        yield part
