@@ -169,3 +169,21 @@ def test_bulk_writes_are_split_by_bytes_as_well_as_by_count():
     parts = list(_chunks(list(range(6)), 10, lambda i: sizes[i], limit=6))
     assert parts == [[0, 1], [2], [3], [4, 5]]  # 9 bytes exceed the limit: it goes alone
     assert list(_chunks(list(range(5)), 2, lambda i: 1, limit=100)) == [[0, 1], [2, 3], [4]]
+
+
+def test_paged_rows_written_behind_keep_objects_and_store_them_once_encoded():
+    from services.reporting.projections.batch import SharedBufferedCollection
+    from services.reporting.projections.paged_rows import PagedRows
+
+    rows = SharedBufferedCollection(Sink(), retain=True)  # type: ignore[arg-type]
+    paged = PagedRows(rows, {}, page_size=3)
+    for n in range(7):
+        paged.add("e1", "acme", {"_id": f"r{n}", "key": [6 - n]})  # arriving newest first
+    assert rows.replace_one({"_id": "e1", "v": 0}, {"v": 9}).matched_count == 0  # stale
+    assert [r["_id"] for r in paged.rows("e1", "acme")] == [f"r{n}" for n in range(6, -1, -1)]
+    assert rows.collection.reads == []  # every answer came from memory
+    rows.flush()
+    stored = [d for part in rows.collection.inserted for d in part]
+    assert {d["_id"] for d in stored} == set(rows._documents)
+    head = next(d for d in stored if d["_id"] == "e1")
+    assert sum(e["count"]["all"] for e in head["pages"]) == 7

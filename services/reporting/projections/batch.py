@@ -41,6 +41,11 @@ READ_BACK = frozenset({"engagements", "kpis", "kpi_versions", "reviews", "feedba
                        "overview_rows"})  # fmt: skip
 
 
+# Written only through PagedRows (projections/paged_rows.py): their documents stay objects
+PAGED = frozenset({"timeline_pages", "audit_pages", "received_pages", "indexes", "kpi_history",
+                   "overview_rows"})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Changed:
     """What a buffered replace or delete answers, as pymongo's results do."""
@@ -61,7 +66,8 @@ class BufferedCollection:
         self.name = collection.name
         self._retain = retain
         self._chunk = chunk
-        self._documents: dict[Any, bytes] = {}  # pending ones, and all of them when retained
+        # pending ones, and all of them when retained: BSON bytes (objects in the subclass)
+        self._documents: dict[Any, Any] = {}
         self._known: set[Any] = set()  # every _id written, stored or not
         self._stored: set[Any] = set()  # the _ids the database holds
         # the _ids whose latest version is not stored yet, in write order (a dict: ordered)
@@ -124,14 +130,16 @@ class BufferedCollection:
 
     def flush(self) -> int:
         """Store every pending change; returns how many documents were written."""
+        encoded = {i: self._encoded(i) for i in self._dirty}
         new = [i for i in self._dirty if i not in self._stored]
         changed = [i for i in self._dirty if i in self._stored]
-        size = self._documents.__getitem__
-        for part in _chunks(new, self._chunk, lambda i: len(size(i))):
-            self.collection.insert_many([self._raw(i) for i in part], ordered=False)
-        for part in _chunks(changed, self._chunk, lambda i: len(size(i))):
-            requests: list[ReplaceOne[Any]] = [ReplaceOne({"_id": i}, self._raw(i), upsert=True)
-                                               for i in part]  # fmt: skip
+        for part in _chunks(new, self._chunk, lambda i: len(encoded[i])):
+            self.collection.insert_many([RawBSONDocument(encoded[i]) for i in part],
+                                        ordered=False)  # fmt: skip
+        for part in _chunks(changed, self._chunk, lambda i: len(encoded[i])):
+            requests: list[ReplaceOne[Any]] = [
+                ReplaceOne({"_id": i}, RawBSONDocument(encoded[i]), upsert=True) for i in part
+            ]
             self.collection.bulk_write(requests, ordered=False)
         self._stored.update(self._dirty)
         self._dirty.clear()
@@ -144,12 +152,34 @@ class BufferedCollection:
         self._known.add(_id)
         self._dirty[_id] = None
 
-    def _raw(self, _id: Any) -> RawBSONDocument:
-        """The stored bytes as they are: pymongo sends a RawBSONDocument without re-encoding."""
-        return RawBSONDocument(self._documents[_id])
+    def _encoded(self, _id: Any) -> bytes:
+        """The document's bytes as stored: pymongo sends them as a RawBSONDocument, without
+        encoding them again."""
+        return cast(bytes, self._documents[_id])
 
     def _decode(self, data: bytes) -> dict[str, Any]:
         return bson.decode(data, codec_options=self.collection.codec_options)
+
+
+class SharedBufferedCollection(BufferedCollection):
+    """A buffered collection whose documents stay Python objects until the flush encodes
+    them once: for the paged rows (projections/paged_rows.py), which never change a document
+    they read but build a new one, so a find_one may hand out the stored object itself. Kept
+    as BSON, a page of rows would be decoded and encoded again on every row added to it."""
+
+    def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
+        _id = _id_of(filter)
+        document = self._documents.get(_id) if _id in self._known else None
+        return document if document is not None and _matches(document, filter) else None
+
+    def _put(self, _id: Any, document: Mapping[str, Any]) -> None:
+        self._documents[_id] = {**document, "_id": _id}
+        self._known.add(_id)
+        self._dirty[_id] = None
+
+    def _encoded(self, _id: Any) -> bytes:
+        document = self._documents[_id]
+        return bson.encode(document, codec_options=self.collection.codec_options)
 
 
 class BufferedReadModels(ReadModels):
@@ -165,7 +195,8 @@ class BufferedReadModels(ReadModels):
         projections take one (it offers only the methods they call)."""
         if name not in self.buffers:
             collection = super().__getitem__(name)
-            self.buffers[name] = BufferedCollection(collection, name in READ_BACK, self._chunk)
+            kind = SharedBufferedCollection if name in PAGED else BufferedCollection
+            self.buffers[name] = kind(collection, name in READ_BACK, self._chunk)
         return cast("Collection[Any]", self.buffers[name])
 
     def flush(self) -> int:
