@@ -2,12 +2,14 @@
 
 A command is what a caller asks a service to do: an immutable, imperative dataclass carrying
 what its use case needs from the request, never a web object; who asks travels beside it
-(shared/auth/caller.py). Each command has exactly one handler in its service's handlers/.
+(shared/auth/caller.py). Each command has exactly one handler in its service's handlers/,
+which answers a Result.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,3 +25,13 @@ class EngagementCommand(Command):
     engagement_id: str
     # The version the caller last saw (If-Match): 412 once the stream moved on
     if_match: int | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A handler's answer: the body to serialise, the version of the stream it read or wrote
+    (the ETag; None when the answer has none), and the id of what it created, if anything."""
+
+    body: dict[str, Any]
+    version: int | None = None
+    created_id: str | None = None

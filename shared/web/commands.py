@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import g, request
 from werkzeug.exceptions import BadRequest
 
 from shared.auth.caller import Caller
+from shared.commands import Result
 from shared.events.envelope import EventContext
 from shared.web.auth import current_principal
 
@@ -37,3 +39,10 @@ def if_match() -> int | None:
 def etag(version: int) -> dict[str, str]:
     """The ETag header of a stream at a version."""
     return {"ETag": f'"{version}"'}
+
+
+def answer(result: Result, location: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """A handler's answer as a response body and its headers: the ETag, and the Location of
+    what it answers when given."""
+    headers = etag(result.version or 0)
+    return result.body, (headers | {"Location": location}) if location else headers

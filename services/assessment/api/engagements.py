@@ -34,13 +34,13 @@ from services.assessment.domain.engagement import Person, Phase
 from services.assessment.handlers import AssessmentHandlers
 from services.assessment.handlers.base import Result
 from shared.web.auth import requires
-from shared.web.commands import caller, etag, if_match
+from shared.web.commands import answer, caller, if_match
 
 
-def answer(result: Result) -> Any:
+def answered(result: Result) -> Any:
     """An engagement as a response body, with its ETag and Location."""
     location = url_for("engagements.EngagementResource", engagement_id=result.body["id"])
-    return result.body, etag(result.version or 0) | {"Location": location}
+    return answer(result, location)
 
 
 def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
@@ -64,7 +64,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 coach=Person(**coach) if coach else None, programme=body["programme"],
                 start_date=body["start_date"],
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>")
     class EngagementResource(MethodView):
@@ -73,7 +73,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
         @blp.doc(security=[{"bearerAuth": []}])
         def get(self, engagement_id: str) -> Any:
             """The engagement's current state, rebuilt from its stream."""
-            return answer(handlers.read_engagement(engagement_id, caller()))
+            return answered(handlers.read_engagement(engagement_id, caller()))
 
     @blp.route("/<string:engagement_id>/stakeholders")
     class Stakeholders(MethodView):
@@ -84,7 +84,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
         def post(self, body: dict[str, Any], engagement_id: str) -> Any:
             """Add a stakeholder (name, contact, relationship); the contact is never published."""
             command = AddStakeholder(engagement_id=engagement_id, if_match=if_match(), **body)
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/stakeholders/<string:stakeholder_id>")
     class StakeholderResource(MethodView):
@@ -96,7 +96,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
             command = RemoveStakeholder(
                 engagement_id=engagement_id, stakeholder_id=stakeholder_id, if_match=if_match()
             )
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/coach")
     class Coach(MethodView):
@@ -110,7 +110,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 engagement_id=engagement_id, coach=person(body), reason=body["reason"],
                 if_match=if_match(),
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/manager")
     class Manager(MethodView):
@@ -124,7 +124,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 engagement_id=engagement_id, manager=person(body), reason=body["reason"],
                 if_match=if_match(),
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/phase")
     class PhaseChange(MethodView):
@@ -138,7 +138,7 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 engagement_id=engagement_id, phase=Phase(body["phase"]),
                 reason=body.get("reason", ""), if_match=if_match(),
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/cancellation")
     class Cancellation(MethodView):
@@ -151,6 +151,6 @@ def engagements_blueprint(handlers: AssessmentHandlers) -> Blueprint:
             command = CancelEngagement(
                 engagement_id=engagement_id, reason=body["reason"], if_match=if_match()
             )
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     return blp

@@ -40,7 +40,7 @@ from services.assessment.domain.needs_assessment import (
 from services.assessment.handlers import AssessmentHandlers
 from services.assessment.handlers.base import Result
 from shared.web.auth import requires
-from shared.web.commands import caller, etag, if_match
+from shared.web.commands import answer, caller, if_match
 from shared.web.fields import StrictSchema
 
 
@@ -167,11 +167,11 @@ class NeedsAssessmentSchema(Schema):
     development_areas = fields.List(fields.Nested(DevelopmentAreaSchema))
 
 
-def answer(result: Result) -> Any:
+def answered(result: Result) -> Any:
     """The needs assessment as a response body, with its ETag and Location."""
     location = url_for("needs_assessment.NeedsAssessmentResource",
                        engagement_id=result.body["engagement_id"])  # fmt: skip
-    return result.body, etag(result.version or 0) | {"Location": location}
+    return answer(result, location)
 
 
 def profile_of(body: dict[str, Any]) -> needs.RecordProfile:
@@ -218,7 +218,7 @@ def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
             command = RecordProfile(
                 engagement_id=engagement_id, profile=profile_of(body), if_match=if_match()
             )
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/barriers")
     class Barriers(MethodView):
@@ -232,7 +232,7 @@ def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 engagement_id=engagement_id, barrier=needs.IdentifyBarrier(**body),
                 if_match=if_match(),
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/barriers/<string:barrier_id>/resolution")
     class BarrierResolution(MethodView):
@@ -246,7 +246,7 @@ def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
                 engagement_id=engagement_id, barrier_id=barrier_id, note=body["note"],
                 if_match=if_match(),
             )  # fmt: skip
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/development-areas")
     class DevelopmentAreas(MethodView):
@@ -259,7 +259,7 @@ def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
             command = SelectDevelopmentAreas(
                 engagement_id=engagement_id, areas=areas_of(body), if_match=if_match()
             )
-            return answer(handlers.handle(command, caller()))
+            return answered(handlers.handle(command, caller()))
 
     @blp.route("/<string:engagement_id>/needs-assessment")
     class NeedsAssessmentResource(MethodView):
@@ -268,6 +268,6 @@ def needs_assessment_blueprint(handlers: AssessmentHandlers) -> Blueprint:
         @blp.doc(security=[{"bearerAuth": []}])
         def get(self, engagement_id: str) -> Any:
             """The needs assessment: profiles, barriers with their status, development areas."""
-            return answer(handlers.read_needs_assessment(engagement_id, caller()))
+            return answered(handlers.read_needs_assessment(engagement_id, caller()))
 
     return blp

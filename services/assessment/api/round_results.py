@@ -13,7 +13,7 @@ from services.assessment.api.round_schemas import CommentsSchema, ResultsSchema
 from services.assessment.commands import CloseRound
 from services.assessment.handlers import AssessmentHandlers
 from shared.web.auth import BEARER, requires
-from shared.web.commands import caller, etag, if_match
+from shared.web.commands import answer, caller, if_match
 
 SECURITY = BEARER
 ROUND = "/<string:engagement_id>/rounds/<string:round_id>"
@@ -34,7 +34,7 @@ def round_results_blueprint(handlers: AssessmentHandlers) -> Blueprint:
             command = CloseRound(engagement_id=engagement_id, round_id=round_id,
                                  if_match=if_match())  # fmt: skip
             result = handlers.handle(command, caller())
-            return result.body, etag(result.version or 0)
+            return answer(result)
 
     @blp.route(f"{ROUND}/results")
     class Results(MethodView):

@@ -27,17 +27,11 @@ from services.assessment.commands import (
     WithdrawInvitation,
 )
 from services.assessment.handlers import AssessmentHandlers
-from services.assessment.handlers.base import Result
 from shared.web.auth import BEARER, requires
-from shared.web.commands import caller, etag, if_match
+from shared.web.commands import answer, caller, if_match
 
 SECURITY = BEARER
 INVITATION = "/<string:engagement_id>/rounds/<string:round_id>/invitations/<string:invitation_id>"
-
-
-def answer(result: Result) -> Any:
-    """A handler's answer as a response body and its ETag."""
-    return result.body, etag(result.version or 0)
 
 
 def open_round_command(body: dict[str, Any], engagement_id: str) -> OpenRound:

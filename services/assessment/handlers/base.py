@@ -8,7 +8,7 @@ before any access rule (services/assessment/access.py) is asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from services.assessment import access
 from services.assessment.domain.engagement import Engagement
@@ -18,6 +18,7 @@ from services.assessment.domain.round_responses import RoundResponses
 from shared.auth.access import Rule
 from shared.auth.caller import Caller
 from shared.clock import Clock
+from shared.commands import Result as Result  # the handlers' answer, for this service's modules
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 
@@ -56,16 +57,6 @@ class Services:
     def needs_assessments(self) -> Repository[NeedsAssessment]:
         """The needs assessments (one stream per engagement)."""
         return Repository(self.store, NeedsAssessment)
-
-
-@dataclass(frozen=True)
-class Result:
-    """A handler's answer: the body to serialise, the version of the stream it read or wrote
-    (the ETag; None when the answer has none), and the id of what it created, if anything."""
-
-    body: dict[str, Any]
-    version: int | None = None
-    created_id: str | None = None
 
 
 def engagement_in_tenant(services: Services, caller: Caller, engagement_id: str) -> Engagement:

@@ -31,14 +31,8 @@ from services.kpi.commands import (
 )
 from services.kpi.domain.kpi_events import KpiDefinition
 from services.kpi.handlers import KpiHandlers
-from services.kpi.handlers.base import Result
 from shared.web.auth import BEARER, requires
-from shared.web.commands import caller, etag, if_match
-
-
-def answer(result: Result) -> Any:
-    """A handler's answer as a response body and its ETag."""
-    return result.body, etag(result.version)
+from shared.web.commands import answer, caller, if_match
 
 
 def review_of(body: dict[str, Any]) -> str | None:

@@ -9,12 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.kpi.api.kpi_schemas import RecordReviewSchema, ReviewListSchema, ReviewSchema
-from services.kpi.api.kpis import answer
 from services.kpi.commands import RecordReview, ReviewMeasurement
 from services.kpi.domain.kpi_events import Person
 from services.kpi.handlers import KpiHandlers
 from shared.web.auth import BEARER, requires
-from shared.web.commands import caller, if_match
+from shared.web.commands import answer, caller, if_match
 
 
 def record_review(engagement_id: str, body: dict[str, Any]) -> RecordReview:

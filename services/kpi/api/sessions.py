@@ -13,7 +13,6 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.kpi.api.kpis import answer
 from services.kpi.api.session_schemas import (
     RecordSessionSchema,
     SessionListSchema,
@@ -23,7 +22,7 @@ from services.kpi.commands import RecordSession
 from services.kpi.domain.coaching_log import Commitment, FollowUp, NewSession
 from services.kpi.handlers import KpiHandlers
 from shared.web.auth import BEARER, requires
-from shared.web.commands import caller, etag, if_match
+from shared.web.commands import answer, caller, if_match
 
 
 def record_session(engagement_id: str, body: dict[str, Any]) -> RecordSession:
@@ -65,7 +64,7 @@ def sessions_blueprint(handlers: KpiHandlers) -> Blueprint:
             location = url_for(
                 "sessions.Session", engagement_id=engagement_id, session_id=result.created_id
             )
-            return result.body, etag(result.version) | {"Location": location}
+            return answer(result, location)
 
         @requires()
         @blp.response(200, SessionListSchema)

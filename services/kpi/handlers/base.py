@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from services.kpi import access
 from services.kpi.domain.coaching_log import CoachingLog
@@ -16,6 +16,7 @@ from services.kpi.domain.kpi_plan import KpiPlan
 from services.kpi.domain.status import StatusThresholds
 from shared.auth.caller import Caller
 from shared.clock import Clock
+from shared.commands import Result as Result  # the handlers' answer, for this service's modules
 from shared.config import ServiceConfig
 from shared.domain.errors import InvalidTransition, NotFound
 from shared.eventstore.port import EventStore
@@ -56,16 +57,6 @@ class Services:
     def logs(self) -> Repository[CoachingLog]:
         """The coaching logs (one stream per engagement)."""
         return Repository(self.adapters.event_store, CoachingLog)
-
-
-@dataclass(frozen=True)
-class Result:
-    """A handler's answer: the body to serialise, the version of the stream it read or wrote
-    (the ETag), and the id of what it created, if anything."""
-
-    body: dict[str, Any]
-    version: int
-    created_id: str | None = None
 
 
 @dataclass(frozen=True)
