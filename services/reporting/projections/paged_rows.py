@@ -4,13 +4,15 @@ Documents: the owner's head `{_id: <owner>, tenant, v, pages: [directory entries
 pages `{_id: <owner>:<n>, owner, v, rows: [...]}`. Every read is a find by `_id`: a page of
 rows costs the head and one or two pages, whatever the total history of all owners.
 
-Writes are safe against a crash at any step and against two writers on the same owner
-(a tenant's rows come from every partition; two workers may hold them): the head and each
-page carry a version `v`, and a write replaces a document only at the version it read, or
-inserts a new one. An insert stores its page first, then the head; a split stores the new
-page, then the head, then the shrunk page (until then its upper rows are out of its range
-and ignored). A write that loses a race, or finds the page already holding its row with the
-head not counting it, reads again and finishes; a redelivered row changes nothing.
+Writes are safe against a crash at any step and against two writers on the same owner (a
+tenant's rows come from every partition; two workers may hold them): the head and each page
+carry a version `v`, and a write replaces a document only at the version it read, or
+inserts a new one. An insert stores its page first, then the head; a split stores the row
+on its page first when it stays there (the page holds one row too many until the split is
+done), then the new page, then the head, then the shrunk page (until then its upper rows
+are out of its range and ignored), so the directory never counts a row no page holds. A
+write that loses a race, or finds the page already holding its row with the head not
+counting it, reads again and finishes; a redelivered row changes nothing.
 """
 
 from __future__ import annotations
@@ -75,14 +77,19 @@ class PagedRows:
             self._put_page(page_id, owner, page, plan.rows)
             self._put_head(head, plan.directory)
             return
+        if any(r["_id"] == row["_id"] for r in plan.rows):
+            # The row stays on this page: store it there, beside the rows moving on, before
+            # the directory counts it, or a writer in between would rewrite the page without it
+            page = self._put_page(page_id, owner, page, [*plan.rows, *plan.split])
         self._insert({"_id": new_id, "owner": owner, "v": 1, "rows": plan.split})
         try:
             self._put_head(head, plan.directory)
         except Conflict:
             self._collection.delete_one({"_id": new_id})  # never referenced
             raise
-        with contextlib.suppress(Conflict):  # tidying: its upper rows are out of range
-            self._put_page(page_id, owner, page, plan.rows)
+        if page is not None and [r["_id"] for r in page["rows"]] != [r["_id"] for r in plan.rows]:
+            with contextlib.suppress(Conflict):  # tidying: its upper rows are out of range
+                self._put_page(page_id, owner, page, plan.rows)
 
     def _put_head(self, head: Mapping[str, Any], directory: list[Entry]) -> None:
         document = {**head, "pages": directory, "v": head["v"] + 1}
@@ -92,11 +99,15 @@ class PagedRows:
             self._replace(head, document)
 
     def _put_page(self, page_id: str, owner: str, page: Mapping[str, Any] | None,
-                  rows: Sequence[Row]) -> None:  # fmt: skip
+                  rows: Sequence[Row]) -> dict[str, Any]:  # fmt: skip
+        """Store the page's rows (at the version read) and answer the page as stored."""
         if page is None:
-            self._insert({"_id": page_id, "owner": owner, "v": 1, "rows": list(rows)})
+            document = {"_id": page_id, "owner": owner, "v": 1, "rows": list(rows)}
+            self._insert(document)
         else:
-            self._replace(page, {**page, "rows": list(rows), "v": page["v"] + 1})
+            document = {**page, "rows": list(rows), "v": page["v"] + 1}
+            self._replace(page, document)
+        return document
 
     def _insert(self, document: Mapping[str, Any]) -> None:
         try:
