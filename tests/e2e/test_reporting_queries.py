@@ -126,7 +126,8 @@ def tamper_with_a_received_event(system, engagement: str):
     """Alter one stored event; returns its id and a function putting it back."""
     config = ServiceConfig.from_env("reporting", env=system.env)
     pages = ReadModels.active(system.mongo[config.database])[RECEIVED]
-    found = [(page, row) for page in pages.find({"owner": engagement}) for row in page["rows"]
+    held = [*pages.find({"_id": engagement}), *pages.find({"owner": engagement})]  # head, pages
+    found = [(page, row) for page in held for row in page["rows"]
              if row["envelope"]["type"] == "mastery.kpi.KpiRevised.v1"]  # fmt: skip
     if found:
         page, row = found[0]

@@ -76,7 +76,7 @@ def test_old_v1_events_leave_no_comment_and_no_response_count_in_the_read_model(
 
 
 def test_old_feedback_submitted_events_have_no_timeline_line_nor_audit_record():
-    from services.reporting.projections.audit import AuditProjection
+    from services.reporting.projections.audit import AuditProjection, received
     from services.reporting.projections.timeline import TimelineProjection
     from tests.unit.memory_collection import MemoryCollection
 
@@ -87,5 +87,5 @@ def test_old_feedback_submitted_events_have_no_timeline_line_nor_audit_record():
     TimelineProjection(models).handle(submitted)
     AuditProjection(models).handle(submitted)
     assert models["timeline_pages"].documents == {} and models["audit_pages"].documents == {}
-    received = models["received_pages"].documents  # verify still re-hashes it
-    assert [row["_id"] for row in received["e1:0"]["rows"]] == ["evt-2"]
+    stored = received(models).rows("e1", submitted["tenant"])  # verify still re-hashes it
+    assert [row["_id"] for row in stored] == ["evt-2"]

@@ -6,9 +6,10 @@ An owner's rows are sorted by their `key` (a list compared element by element, f
 [time, stream, version]) and split into pages of at most PAGE_SIZE rows. The owner's head
 document holds the directory: per page its document id, the first key it covers (None for
 the first page: it covers everything below the second) and how many of its rows each view
-counts (`all`, and for example `manager`: the rows not withheld from the manager). A page
-covers the keys from its `first` up to the next page's; rows a page holds outside its range
-are ignored (a split moved them to the next page before this page was rewritten), so every
+counts (`all`, and for example `manager`: the rows not withheld from the manager); the last
+page's rows are kept in the head itself (its entry's id is the head's). A page covers the
+keys from its `first` up to the next page's; rows a page holds outside its range are
+ignored (a split moved them to the next page before this page was rewritten), so every
 write leaves a readable state and a retry finishes the job.
 
 This module is the arithmetic, without I/O: where a key goes, what an insert writes, which
@@ -115,6 +116,14 @@ def plan_insert(
     entries.insert(index + 1, {"id": new_page_id, "first": list(upper[0]["key"]),
                                "count": counts(upper, views)})  # fmt: skip
     return Insert(index, lower, upper, entries)
+
+
+def moved_below_head(directory: Sequence[Entry], index: int, head_id: str) -> list[Entry]:
+    """The directory after the head's page (`index`, the last) split: its lower rows go to
+    the new page, which takes its place, and its upper rows stay in the head, after it."""
+    entries = [dict(e) for e in directory]
+    entries[index]["id"], entries[index + 1]["id"] = entries[index + 1]["id"], head_id
+    return entries
 
 
 def healed(

@@ -1,15 +1,20 @@
 """An owner's ordered rows in pages (domain/row_pages.py), read and written by `_id` alone.
 
-Documents: the owner's head `{_id: <owner>, tenant, v, pages: [directory entries]}` and its
-pages `{_id: <owner>:<n>, owner, v, rows: [...]}`. Every read is a find by `_id`: a page of
-rows costs the head and one or two pages, whatever the total history of all owners.
+Documents: the owner's head `{_id: <owner>, tenant, v, pages: [directory entries], rows}`,
+which holds the last page's rows itself (the directory entry whose id is the owner's), and
+the earlier pages `{_id: <owner>:<n>, owner, v, rows: [...]}`. Every read is a find by
+`_id`: a page of rows costs the head and one or two pages, whatever the total history of
+all owners, and the newest rows are the head alone.
 
 Writes are safe against a crash at any step and against two writers on the same owner (a
 tenant's rows come from every partition; two workers may hold them): the head and each page
 carry a version `v`, and a write replaces a document only at the version it read, or
-inserts a new one. An insert stores its page first, then the head; a split stores the row
-on its page first when it stays there (the page holds one row too many until the split is
-done), then the new page, then the head, then the shrunk page (until then its upper rows
+inserts a new one. A row added to the last page (the live path: events mostly arrive in
+time order) is one write of the head; when that page is full, its lower rows go to a new
+page first, then the head keeps the upper ones with the new directory, in one write. An
+insert on an earlier page stores the page first, then the head; a split there stores the
+row on its page first when it stays there (the page holds one row too many until the split
+is done), then the new page, then the head, then the shrunk page (until then its upper rows
 are out of its range and ignored), so the directory never counts a row no page holds. A
 write that loses a race, or finds the page already holding its row with the head not
 counting it, reads again and finishes; a redelivered row changes nothing.
@@ -57,12 +62,13 @@ class PagedRows:
 
     def _add(self, owner: str, tenant: str, row: Row, supersedes: Supersedes) -> None:
         head = self._collection.find_one({"_id": owner})
-        if head is None:
-            head = {"_id": owner, "tenant": tenant, "v": 0,
-                    "pages": [row_pages.first_entry(f"{owner}:0", self._views)]}  # fmt: skip
+        if head is None:  # a new owner: its rows start in its head
+            head = {"_id": owner, "tenant": tenant, "v": 0, "rows": [],
+                    "pages": [row_pages.first_entry(owner, self._views)]}  # fmt: skip
         directory: list[Entry] = head["pages"]
         index = row_pages.locate(directory, row["key"])
-        page = self._collection.find_one({"_id": directory[index]["id"]})
+        page_id = directory[index]["id"]
+        page = head if page_id == owner else self._collection.find_one({"_id": page_id})
         stored = page["rows"] if page else []
         new_id = f"{owner}:{uuid.uuid4().hex[:12]}"
         plan = row_pages.plan_insert(directory, index, stored, row, self._views, new_id,
@@ -72,16 +78,40 @@ class PagedRows:
             if healed is not None:
                 self._put_head(head, healed)
             return
-        page_id = directory[index]["id"]
-        if plan.split is None:
+        if page_id == owner:
+            self._add_to_head(head, plan)
+        elif plan.split is None:
             self._put_page(page_id, owner, page, plan.rows)
             self._put_head(head, plan.directory)
+        else:
+            self._split(head, page, plan, row)
+
+    def _add_to_head(self, head: Mapping[str, Any], plan: row_pages.Insert) -> None:
+        """The last page's rows live in the head: adding one is one write, and a split
+        stores the lower rows on a new page, then the head with the upper ones and the
+        directory in one write (the head stays the last page)."""
+        if plan.split is None:
+            self._put_head(head, plan.directory, plan.rows)
             return
+        directory = row_pages.moved_below_head(plan.directory, plan.index, head["_id"])
+        moved = directory[plan.index]["id"]
+        self._insert({"_id": moved, "owner": head["_id"], "v": 1, "rows": plan.rows})
+        try:
+            self._put_head(head, directory, plan.split)
+        except Conflict:
+            self._collection.delete_one({"_id": moved})  # never referenced
+            raise
+
+    def _split(self, head: Mapping[str, Any], page: Any, plan: row_pages.Insert,
+               row: Row) -> None:  # fmt: skip
+        """A page before the head's overflows: a new page after it takes its upper rows."""
+        page_id, new_id = head["pages"][plan.index]["id"], plan.directory[plan.index + 1]["id"]
+        assert plan.split is not None
         if any(r["_id"] == row["_id"] for r in plan.rows):
             # The row stays on this page: store it there, beside the rows moving on, before
             # the directory counts it, or a writer in between would rewrite the page without it
-            page = self._put_page(page_id, owner, page, [*plan.rows, *plan.split])
-        self._insert({"_id": new_id, "owner": owner, "v": 1, "rows": plan.split})
+            page = self._put_page(page_id, head["_id"], page, [*plan.rows, *plan.split])
+        self._insert({"_id": new_id, "owner": head["_id"], "v": 1, "rows": plan.split})
         try:
             self._put_head(head, plan.directory)
         except Conflict:
@@ -89,10 +119,13 @@ class PagedRows:
             raise
         if page is not None and [r["_id"] for r in page["rows"]] != [r["_id"] for r in plan.rows]:
             with contextlib.suppress(Conflict):  # tidying: its upper rows are out of range
-                self._put_page(page_id, owner, page, plan.rows)
+                self._put_page(page_id, head["_id"], page, plan.rows)
 
-    def _put_head(self, head: Mapping[str, Any], directory: list[Entry]) -> None:
+    def _put_head(self, head: Mapping[str, Any], directory: list[Entry],
+                  rows: Sequence[Row] | None = None) -> None:  # fmt: skip
         document = {**head, "pages": directory, "v": head["v"] + 1}
+        if rows is not None:
+            document["rows"] = list(rows)
         if head["v"] == 0:  # made up for a new owner: stored heads start at 1
             self._insert(document)
         else:
@@ -125,8 +158,7 @@ class PagedRows:
     def directory(self, owner: str, tenant: str) -> list[Entry]:
         """The owner's directory ([] for an owner without rows, or another tenant's: the
         head is read by `_id` alone and its tenant checked on the answer)."""
-        head = self._collection.find_one({"_id": owner})
-        return list(head["pages"]) if head and head.get("tenant") == tenant else []
+        return list(self._head(owner, tenant)["pages"])
 
     def total(self, owner: str, tenant: str, view: str = ALL) -> int:
         """How many of the owner's rows the view shows."""
@@ -136,18 +168,18 @@ class PagedRows:
         self, owner: str, tenant: str, view: str, offset: int, limit: int
     ) -> tuple[list[Row], int]:
         """The view's rows at [offset, offset + limit) in key order, and how many it has."""
-        directory = self.directory(owner, tenant)
-        before, indexes = row_pages.pages_for(directory, view, offset, limit)
-        rows = [r for i in indexes for r in self._rows(directory, i, view)]
+        head = self._head(owner, tenant)
+        before, indexes = row_pages.pages_for(head["pages"], view, offset, limit)
+        rows = [r for i in indexes for r in self._rows(head, i, view)]
         start = offset - before
-        return rows[start : start + limit], row_pages.total(directory, view)
+        return rows[start : start + limit], row_pages.total(head["pages"], view)
 
     def newest(self, owner: str, tenant: str, view: str, limit: int) -> tuple[list[Row], int]:
         """The view's last `limit` rows, newest first, and how many it has."""
-        directory = self.directory(owner, tenant)
-        rows = [r for i in row_pages.newest_pages(directory, view, limit)
-                for r in reversed(self._rows(directory, i, view))]  # fmt: skip
-        return rows[:limit], row_pages.total(directory, view)
+        head = self._head(owner, tenant)
+        rows = [r for i in row_pages.newest_pages(head["pages"], view, limit)
+                for r in reversed(self._rows(head, i, view))]  # fmt: skip
+        return rows[:limit], row_pages.total(head["pages"], view)
 
     def rows(
         self, owner: str, tenant: str, view: str = ALL,
@@ -156,7 +188,8 @@ class PagedRows:
         """Every row the view shows, in key order, read a page at a time; only those with a
         key from `since` (included) up to `until` (excluded) when given, reading only the
         pages whose ranges meet that span."""
-        directory = self.directory(owner, tenant)
+        head = self._head(owner, tenant)
+        directory = head["pages"]
         for index, entry in enumerate(directory):
             following = directory[index + 1]["first"] if index + 1 < len(directory) else None
             if since is not None and following is not None and list(following) <= list(since):
@@ -167,13 +200,20 @@ class PagedRows:
                 and list(entry["first"]) >= list(until)
             ):
                 return  # this page and every later one are above it
-            for row in self._rows(directory, index, view):
+            for row in self._rows(head, index, view):
                 key = list(row["key"])
                 if (since is None or key >= list(since)) and (until is None or key < list(until)):
                     yield row
 
-    def _rows(self, directory: Sequence[Entry], index: int, view: str) -> list[Row]:
-        page = self._collection.find_one({"_id": directory[index]["id"]})
+    def _head(self, owner: str, tenant: str) -> Mapping[str, Any]:
+        """The owner's head, or an empty one (none stored, or another tenant's)."""
+        head = self._collection.find_one({"_id": owner})
+        return head if head and head.get("tenant") == tenant else {"_id": owner, "pages": []}
+
+    def _rows(self, head: Mapping[str, Any], index: int, view: str) -> list[Row]:
+        directory = head["pages"]
+        page_id = directory[index]["id"]
+        page = head if page_id == head["_id"] else self._collection.find_one({"_id": page_id})
         rows = row_pages.in_range(directory, index, page["rows"] if page else [])
         shows = self._views.get(view)
         return rows if shows is None else [r for r in rows if shows(r)]
