@@ -36,9 +36,8 @@ from pymongo import monitoring
 
 from bench.common import Bench, System, bench, listening, ratio, say, table, verdict
 from deploy.demo import seed
-from services.reporting.domain import row_pages
 from services.reporting.projections.read_models import ReadModels
-from services.reporting.projections.timeline import COLLECTION as TIMELINE
+from services.reporting.projections.timeline import timeline
 from services.reporting.rebuild import rebuild
 from shared.events.envelope import compute_hash
 from shared.messaging.kafka_publisher import KafkaPublisher, decode
@@ -201,8 +200,7 @@ def run(bench: Bench, events: int = 5_000) -> None:
     with listening(listener):  # the rebuild's own client is created inside
         report = rebuild(config, out=io.StringIO())
     rebuilt = ReadModels(system.database("reporting"), int(report["to_generation"]))
-    heads = rebuilt[TIMELINE].find({"pages": {"$exists": True}}, {"pages": 1})
-    timeline_rows = sum(row_pages.total(head["pages"]) for head in heads)
+    timeline_rows = timeline(rebuilt).held()
 
     raw = raw_events / raw_seconds
     rate = float(report["rate"] or math.nan)

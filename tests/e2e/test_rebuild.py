@@ -8,8 +8,7 @@ import sys
 import time
 
 from deploy.local import infra
-from services.reporting.domain import row_pages
-from services.reporting.projections.audit import RECEIVED
+from services.reporting.projections.audit import received
 from services.reporting.projections.read_models import ReadModels, pointer
 from services.reporting.projections.timeline import timeline as timeline_rows
 from shared.config import ServiceConfig
@@ -21,8 +20,7 @@ from tests.read_models import contents
 
 def received_count(models: ReadModels) -> int:
     """How many events the reporting worker has received (its heads count them)."""
-    heads = models[RECEIVED].find({"pages": {"$exists": True}}, {"pages": 1})
-    return sum(row_pages.total(head["pages"]) for head in heads)
+    return received(models).held()
 
 
 def settled(models: ReadModels, seconds: float = 1.5, timeout: float = 30) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -10,6 +9,7 @@ import time
 from datetime import date, timedelta
 
 from services.reporting.projections.audit import RECEIVED
+from services.reporting.projections.packed import pack, unpack
 from services.reporting.projections.read_models import ReadModels
 from shared.config import ServiceConfig
 from tests.e2e.test_walking_skeleton import open_engagement
@@ -126,15 +126,16 @@ def tamper_with_a_received_event(system, engagement: str):
     """Alter one stored event; returns its id and a function putting it back."""
     config = ServiceConfig.from_env("reporting", env=system.env)
     pages = ReadModels.active(system.mongo[config.database])[RECEIVED]
+    options = pages.codec_options
     held = [*pages.find({"_id": engagement}), *pages.find({"owner": engagement})]  # head, pages
-    found = [(page, row) for page in held for row in page["rows"]
+    found = [(page, row) for page in held for row in unpack(page, options)["rows"]
              if row["envelope"]["type"] == "mastery.kpi.KpiRevised.v1"]  # fmt: skip
     if found:
         page, row = found[0]
-        tampered = copy.deepcopy(page)
+        tampered = unpack(page, options)
         victim = next(r for r in tampered["rows"] if r["_id"] == row["_id"])
         victim["envelope"]["data"]["changes"][0]["after"] = 99
-        pages.replace_one({"_id": page["_id"]}, tampered)
+        pages.replace_one({"_id": page["_id"]}, pack(tampered, options))
         return str(row["_id"]), lambda: pages.replace_one({"_id": page["_id"]}, page)
     raise AssertionError("no KpiRevised event received")
 

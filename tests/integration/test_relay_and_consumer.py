@@ -11,7 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from services.assessment.domain.engagement import Engagement, OpenEngagement, Person
-from services.reporting.domain import row_pages
+from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projector import Projector
 from shared.events.envelope import EventContext
 from shared.eventstore.mongo_event_store import MongoEventStore
@@ -187,8 +187,7 @@ def test_republished_events_after_a_relay_crash_are_projected_once(
 
 def timeline_rows(database) -> int:
     """How many rows every engagement's timeline holds (the heads' directories count them)."""
-    heads = database.g0_timeline_pages.find({"pages": {"$exists": True}}, {"pages": 1})
-    return sum(row_pages.total(head["pages"]) for head in heads)
+    return PagedRows(database.g0_timeline_pages, {}).held()
 
 
 def _committed(config) -> int:

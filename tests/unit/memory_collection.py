@@ -14,6 +14,7 @@ import pickle
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bson.codec_options import DEFAULT_CODEC_OPTIONS
 from pymongo.errors import DuplicateKeyError
 
 from services.reporting.projections.batch import Changed
@@ -94,7 +95,10 @@ class MemoryCollection:
     """The calls the projections and queries make, over a dict (duplicate _ids raise like
     MongoDB)."""
 
-    def __init__(self) -> None:
+    codec_options = DEFAULT_CODEC_OPTIONS
+
+    def __init__(self, name: str = "memory") -> None:
+        self.name = name
         self.stored: dict[str, bytes] = {}  # as bytes, as a database would: no shared objects
         self.filters: list[dict[str, Any]] = []
 

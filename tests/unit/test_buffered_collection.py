@@ -171,8 +171,11 @@ def test_bulk_writes_are_split_by_bytes_as_well_as_by_count():
     assert list(_chunks(list(range(5)), 2, lambda i: 1, limit=100)) == [[0, 1], [2, 3], [4]]
 
 
-def test_paged_rows_written_behind_keep_objects_and_store_them_once_encoded():
+def test_paged_rows_written_behind_keep_objects_and_store_them_once_encoded_and_packed():
+    from bson.codec_options import DEFAULT_CODEC_OPTIONS
+
     from services.reporting.projections.batch import SharedBufferedCollection
+    from services.reporting.projections.packed import unpack
     from services.reporting.projections.paged_rows import PagedRows
 
     rows = SharedBufferedCollection(Sink(), retain=True)  # type: ignore[arg-type]
@@ -186,4 +189,6 @@ def test_paged_rows_written_behind_keep_objects_and_store_them_once_encoded():
     stored = [d for part in rows.collection.inserted for d in part]
     assert {d["_id"] for d in stored} == set(rows._documents)
     head = next(d for d in stored if d["_id"] == "e1")
+    assert isinstance(head["pages"], bytes) and isinstance(head["rows"], bytes)  # as PagedRows
+    head = unpack(head, DEFAULT_CODEC_OPTIONS)  # stores them (projections/packed.py)
     assert sum(e["count"]["all"] for e in head["pages"]) == 7

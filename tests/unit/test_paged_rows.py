@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from services.reporting.projections.packed import unpack
 from services.reporting.projections.paged_rows import PagedRows
 from tests.unit.memory_collection import MemoryCollection
 
@@ -35,6 +36,11 @@ def expected(rows: list[dict[str, Any]], view: str) -> list[dict[str, Any]]:
 
 def ids(rows: Any) -> list[str]:
     return [r["_id"] for r in rows]
+
+
+def unpacked(collection: MemoryCollection) -> dict[str, dict[str, Any]]:
+    """The stored documents with their packed fields decoded (projections/packed.py)."""
+    return {_id: unpack(d, collection.codec_options) for _id, d in collection.documents.items()}
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,7 +81,7 @@ def test_pages_stay_within_their_size_and_a_page_of_rows_is_a_few_reads_by_id():
     paged = PagedRows(collection, VIEWS, page_size=10)
     for n in range(95):  # out of order: pages split in halves
         paged.add(OWNER, TENANT, make_row(n, 1 + n % 28, n % 4 == 0))
-    stored = collection.documents
+    stored = unpacked(collection)
     pages = [d for _id, d in stored.items() if _id != OWNER]
     assert all(5 <= len(p["rows"]) <= 10 for p in pages) and len(stored[OWNER]["pages"]) >= 10
     collection.filters.clear()
@@ -89,7 +95,7 @@ def test_rows_arriving_in_order_fill_their_pages():
     paged = PagedRows(collection, VIEWS, page_size=10)
     for n in range(95):
         paged.add(OWNER, TENANT, {**make_row(n, 1, False), "key": [f"t{n:03d}"]})
-    directory = collection.documents[OWNER]["pages"]
+    directory = unpacked(collection)[OWNER]["pages"]
     assert [e["count"]["all"] for e in directory] == [10] * 9 + [5]
     collection.filters.clear()
     assert ids(paged.page(OWNER, TENANT, "all", 40, 10)[0]) == [f"event-{n}" for n in range(40, 50)]
@@ -185,6 +191,20 @@ def test_other_writers_slipping_in_before_any_writes_lose_no_row(rows, at, their
     for view in ("all", "manager"):
         assert ids(paged.rows(OWNER, TENANT, view)) == ids(expected(everything, view))
         assert paged.total(OWNER, TENANT, view) == len(expected(everything, view))
+
+
+def test_rows_and_directories_are_stored_packed_and_the_fields_writes_check_are_not():
+    collection = MemoryCollection()
+    paged = PagedRows(collection, VIEWS, page_size=3)
+    for n in range(7):
+        paged.add(OWNER, TENANT, make_row(n, 1 + n, False))
+    documents = collection.documents
+    assert len(documents) == 3  # two full pages moved out of the head
+    for _id, document in documents.items():
+        assert isinstance(document["rows"], bytes) and isinstance(document["v"], int)
+    assert isinstance(documents[OWNER]["pages"], bytes) and documents[OWNER]["tenant"] == TENANT
+    held = sorted(r["_id"] for d in unpacked(collection).values() for r in d["rows"])
+    assert held == [f"event-{n}" for n in range(7)]
 
 
 def test_owners_do_not_mix():

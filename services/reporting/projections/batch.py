@@ -27,6 +27,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from services.reporting.projections.packed import pack
 from services.reporting.projections.read_models import ReadModels
 
 CHUNK = 1_000
@@ -163,9 +164,10 @@ class BufferedCollection:
 
 class SharedBufferedCollection(BufferedCollection):
     """A buffered collection whose documents stay Python objects until the flush encodes
-    them once: for the paged rows (projections/paged_rows.py), which never change a document
-    they read but build a new one, so a find_one may hand out the stored object itself. Kept
-    as BSON, a page of rows would be decoded and encoded again on every row added to it."""
+    them once, packed as PagedRows stores them (projections/packed.py): for the paged rows
+    (projections/paged_rows.py), which never change a document they read but build a new
+    one, so a find_one may hand out the stored object itself. Kept as BSON, a page of rows
+    would be decoded and encoded again on every row added to it."""
 
     def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
         _id = _id_of(filter)
@@ -178,8 +180,8 @@ class SharedBufferedCollection(BufferedCollection):
         self._dirty[_id] = None
 
     def _encoded(self, _id: Any) -> bytes:
-        document = self._documents[_id]
-        return bson.encode(document, codec_options=self.collection.codec_options)
+        options = self.collection.codec_options
+        return bson.encode(pack(self._documents[_id], options), codec_options=options)
 
 
 class BufferedReadModels(ReadModels):
