@@ -159,7 +159,9 @@ def test_long_histories_span_pages_and_still_answer_exactly(seed_revisions):
         revise(story, fields, held_days_before if held_days_before and held_days_before < 3
                else None)  # fmt: skip
     models, kpi = project(story, set())
-    assert len(models["kpi_versions"].documents) > 2
+    pages = models["kpi_versions"].documents
+    assert len(pages) > 2
+    assert all(isinstance(page["versions"], bytes) for page in pages.values())  # stored packed
     span = story.clock + 48
     for at, known_at in [(instant(span * t / 30), instant(span * k / 30)) for t in range(-1, 31)
                          for k in range(-1, 31)]:  # fmt: skip

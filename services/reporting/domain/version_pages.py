@@ -24,6 +24,7 @@ from services.reporting.domain.kpi_versions import latest_row
 
 PAGE_SIZE = 64
 DIRECTORY = "version_pages"
+VERSIONS = "versions"  # a page's rows
 
 
 def page_id(kpi_id: str, page: int) -> str:
@@ -60,9 +61,9 @@ def add_rows(
 def with_row(stored: Mapping[str, Any] | None, row: Mapping[str, Any], **fields: Any) -> dict:
     """The page document with the row appended (once: a row already there is not repeated);
     a new page gets `fields`."""
-    document = copy.deepcopy(dict(stored)) if stored else {**fields, "versions": []}
-    if all(version["_id"] != row["_id"] for version in document["versions"]):
-        document["versions"].append(dict(row))
+    document = copy.deepcopy(dict(stored)) if stored else {**fields, VERSIONS: []}
+    if all(version["_id"] != row["_id"] for version in document[VERSIONS]):
+        document[VERSIONS].append(dict(row))
     return document
 
 

@@ -74,6 +74,11 @@ class BufferedCollection:
         # the _ids whose latest version is not stored yet, in write order (a dict: ordered)
         self._dirty: dict[Any, None] = {}
 
+    @property
+    def codec_options(self) -> Any:
+        """The collection's, so a writer encoding fields itself encodes them alike."""
+        return self.collection.codec_options
+
     def create_index(self, keys: Any, **kwargs: Any) -> str:
         """Passed through: indexes are set up before the replay starts."""
         return self.collection.create_index(keys, **kwargs)

@@ -10,10 +10,16 @@ from pymongo import ASCENDING
 
 from services.reporting.domain import kpi_versions, version_pages
 from services.reporting.domain.kpi_views import KPI_EVENTS, apply_kpi_event
+from services.reporting.projections.packed import PackedCollection
 from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
+
+
+def version_pages_of(models: ReadModels) -> PackedCollection:
+    """The KPIs' version pages, each page's versions stored packed (projections/packed.py)."""
+    return PackedCollection(models["kpi_versions"], fields=(version_pages.VERSIONS,))
 
 
 def kpi_history(models: ReadModels) -> PagedRows:
@@ -28,7 +34,7 @@ class KpiProjection:
     def __init__(self, models: ReadModels) -> None:
         self._current = models["kpis"]
         self._history = kpi_history(models)
-        self._pages = models["kpi_versions"]
+        self._pages = version_pages_of(models)
         self._reviews = models["reviews"]
 
     def setup(self) -> None:
@@ -93,7 +99,8 @@ class KpiProjection:
         rows = []
         for entry in directory:
             page = self._pages.find_one({"_id": version_pages.page_id(kpi["_id"], entry["page"])})
-            rows += [r for r in (page or {}).get("versions", []) if r["seq"] <= last_seq]
+            held = (page or {}).get(version_pages.VERSIONS, [])
+            rows += [r for r in held if r["seq"] <= last_seq]
         return rows
 
     def _review_dates(self, data: dict[str, Any]) -> dict[str, str]:

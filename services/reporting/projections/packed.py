@@ -1,5 +1,6 @@
-"""How the paged rows' documents (projections/paged_rows.py) are stored: each bulky field (a
-page's rows, a head's directory) as one BSON binary value.
+"""How the paged rows' documents (projections/paged_rows.py) and the KPIs' version pages
+(projections/kpis.py) are stored: each bulky field (a page's rows, a head's directory, a
+page's versions) as one BSON binary value.
 
 Why: nothing ever filters on a field inside those lists (every read is a find by `_id`), and
 FerretDB's SQLite backend reads and writes a document value by value: a page of 50 rows of
@@ -12,51 +13,60 @@ writes' version conditions and the tenant check read them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import bson
 from bson.codec_options import CodecOptions
 
-PACKED = ("rows", "pages")
+PACKED = ("rows", "pages")  # the paged rows' fields
 
 
-def pack(document: Mapping[str, Any], options: CodecOptions[Any]) -> dict[str, Any]:
+def pack(
+    document: Mapping[str, Any], options: CodecOptions[Any], fields: Sequence[str] = PACKED
+) -> dict[str, Any]:
     """The document as stored: each packed field as BSON bytes."""
     return {
-        name: bson.encode({"v": value}, codec_options=options) if name in PACKED else value
+        name: bson.encode({"v": value}, codec_options=options) if name in fields else value
         for name, value in document.items()
     }
 
 
-def unpack(document: Mapping[str, Any], options: CodecOptions[Any]) -> dict[str, Any]:
+def unpack(
+    document: Mapping[str, Any], options: CodecOptions[Any], fields: Sequence[str] = PACKED
+) -> dict[str, Any]:
     """The document as stored, with each packed field decoded again."""
     return {
         name: bson.decode(value, codec_options=options)["v"]
-        if name in PACKED and isinstance(value, bytes)
+        if name in fields and isinstance(value, bytes)
         else value
         for name, value in document.items()
     }
 
 
 class PackedCollection:
-    """A collection of paged rows, packing on the way in and unpacking on the way out; it
-    offers the calls PagedRows makes (find_one, insert_one, replace_one, delete_one)."""
+    """A collection whose `fields` are stored packed: it packs on the way in and unpacks on
+    the way out, and offers the calls its writers and readers make (find_one, insert_one,
+    replace_one, delete_one, and a scan of the paged rows' heads)."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, fields: Sequence[str] = PACKED) -> None:
         self.collection = collection
         self.name = collection.name
         self._options = collection.codec_options
+        self._fields = tuple(fields)
 
     def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
         document = self.collection.find_one(filter)
-        return None if document is None else unpack(document, self._options)
+        return None if document is None else unpack(document, self._options, self._fields)
 
     def insert_one(self, document: Mapping[str, Any]) -> Any:
-        return self.collection.insert_one(pack(document, self._options))
+        return self.collection.insert_one(pack(document, self._options, self._fields))
 
-    def replace_one(self, filter: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
-        return self.collection.replace_one(filter, pack(document, self._options))
+    def replace_one(
+        self, filter: Mapping[str, Any], document: Mapping[str, Any], upsert: bool = False
+    ) -> Any:
+        packed = pack(document, self._options, self._fields)
+        return self.collection.replace_one(filter, packed, upsert=upsert)
 
     def delete_one(self, filter: Mapping[str, Any]) -> Any:
         return self.collection.delete_one(filter)
@@ -64,4 +74,4 @@ class PackedCollection:
     def heads(self) -> Iterator[dict[str, Any]]:
         """Every owner's head (a scan of the collection)."""
         for head in self.collection.find({"pages": {"$exists": True}}):
-            yield unpack(head, self._options)
+            yield unpack(head, self._options, self._fields)

@@ -9,6 +9,7 @@ from services.reporting.domain import kpi_versions, version_pages
 from services.reporting.domain.kpi_views import measurement_as_of, without_unshared_rounds
 from services.reporting.projections.indexes import indexes, kpi_documents, managed_by
 from services.reporting.projections.kpis import kpi_history as kpi_history_rows
+from services.reporting.projections.kpis import version_pages_of
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import (
     tenant_document,
@@ -99,8 +100,8 @@ def version_as_of(read: ReadModels, kpi: dict[str, Any], instant: str, known_at:
 
     def page(number: int) -> list[dict[str, Any]]:
         _id = version_pages.page_id(kpi["_id"], number)
-        stored = tenant_document(read["kpi_versions"], _id, kpi["tenant"])
-        return stored["versions"] if stored else []
+        stored = tenant_document(version_pages_of(read), _id, kpi["tenant"])
+        return stored[version_pages.VERSIONS] if stored else []
 
     found = version_pages.find_row(kpi.get(version_pages.DIRECTORY, []), page, instant, known_at)
     return dict(found) if found is not None else None
