@@ -40,7 +40,7 @@ from bench.common import (
 from services.reporting.domain import version_pages
 from services.reporting.projections.batch import BufferedReadModels
 from services.reporting.projections.indexes import IndexProjection
-from services.reporting.projections.kpis import KpiProjection, version_pages_of
+from services.reporting.projections.kpis import KpiProjection, current_kpis, version_pages_of
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.kpis import engagement_kpis_as_of
 from shared.config import ServiceConfig
@@ -134,7 +134,7 @@ def fill(database: Database[Any], versions: int) -> tuple[list[str], float]:
         projection.handle(event)
         lists.handle(event)  # the engagement's list of KPIs, which the query reads first
     models.flush()
-    kpi = database["g0_kpis"].find_one({"_id": KPI})
+    kpi = current_kpis(ReadModels(database, 0)).find_one({"_id": KPI})
     assert kpi is not None
     directory = kpi[version_pages.DIRECTORY]
     pages = [version_pages.page_id(KPI, entry["page"]) for entry in directory]

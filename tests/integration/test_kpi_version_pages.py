@@ -9,7 +9,7 @@ from typing import Any
 
 from services.reporting.domain import version_pages
 from services.reporting.domain.kpi_versions import snapshot, state_as_of
-from services.reporting.projections.kpis import KpiProjection, kpi_history
+from services.reporting.projections.kpis import KpiProjection, current_kpis, kpi_history
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.kpis import version_as_of
 
@@ -63,7 +63,7 @@ def test_paged_as_of_equals_the_answer_over_every_row(mongo_db):
         projection.handle(event)
         if pick.random() < 0.2:
             projection.handle(event)  # redelivered
-    kpi = models["kpis"].find_one({"_id": KPI})
+    kpi = current_kpis(models).find_one({"_id": KPI})
     rows = list(kpi_history(models).rows(KPI, "acme"))
     assert len(rows) == 152
     counted = sum(e["count"] for e in kpi[version_pages.DIRECTORY])  # restatements included

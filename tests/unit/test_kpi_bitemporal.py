@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.domain import kpi_versions
-from services.reporting.projections.kpis import KpiProjection, kpi_history
+from services.reporting.projections.kpis import KpiProjection, current_kpis, kpi_history
 from services.reporting.queries.kpis import version_as_of
 from tests.unit.memory_collection import MemoryCollection
 
@@ -109,7 +109,7 @@ def project(story: Story, redeliver: set[int]) -> tuple[dict[str, Any], dict[str
         projection.handle(event)
         if n in redeliver:
             projection.handle(event)
-    return models, models["kpis"].documents[KPI]
+    return models, current_kpis(models).find_one({"_id": KPI})
 
 
 def answer(models: dict[str, Any], kpi: dict[str, Any], at: str, known_at: str) -> Any:

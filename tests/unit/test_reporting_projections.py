@@ -8,7 +8,7 @@ from services.reporting.domain.kpi_views import (
     withheld_from_manager,
     without_unshared_rounds,
 )
-from services.reporting.projections.kpis import KpiProjection, kpi_history
+from services.reporting.projections.kpis import KpiProjection, current_kpis, kpi_history
 from services.reporting.queries.kpis import version_as_of
 from tests.unit.catalogued import catalogued
 from tests.unit.memory_collection import MemoryCollection
@@ -73,12 +73,12 @@ def project(*events):
     """The KPI's current document and its history rows (stream order) after the events."""
     models = projected(*events)
     rows = sorted(history_rows(models, "k1"), key=lambda r: r["seq"])
-    return models["kpis"].find_one({"_id": "k1"}), rows
+    return current_kpis(models).find_one({"_id": "k1"}), rows
 
 
 def as_of(models, instant, known_at):
     """The KPI's version at `instant` as known at `known_at`, as the as-of query reads it."""
-    return version_as_of(models, models["kpis"].find_one({"_id": "k1"}), instant, known_at)
+    return version_as_of(models, current_kpis(models).find_one({"_id": "k1"}), instant, known_at)
 
 
 def test_the_current_kpi_follows_its_events():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.reporting.projections.kpis import current_kpis
 from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
@@ -43,17 +44,17 @@ def managed_by(tenant: str, manager_id: str) -> str:
     return f"manager:{tenant}:{manager_id}"
 
 
-def members(models: ReadModels, collection: str, owner: str, tenant: str) -> list[dict]:
-    """The documents a list names, in its order, each read by `_id` and kept only if it is
-    the tenant's."""
-    found = (models[collection].find_one({"_id": row["_id"]})
+def members(models: ReadModels, collection: Any, owner: str, tenant: str) -> list[dict]:
+    """The documents of `collection` a list names, in its order, each read by `_id` and kept
+    only if it is the tenant's."""
+    found = (collection.find_one({"_id": row["_id"]})
              for row in indexes(models).rows(owner, tenant))  # fmt: skip
     return [dict(doc) for doc in found if doc is not None and doc.get("tenant") == tenant]
 
 
 def kpi_documents(models: ReadModels, tenant: str, engagement_id: str) -> list[dict]:
     """The engagement's KPI documents in the order they were proposed."""
-    return members(models, "kpis", kpis_of(engagement_id), tenant)
+    return members(models, current_kpis(models), kpis_of(engagement_id), tenant)
 
 
 def review_dates(models: ReadModels, tenant: str, engagement_id: str) -> list[str]:

@@ -16,6 +16,14 @@ from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
 
+MEASUREMENTS = "measurements"  # a KPI's measurements (domain/kpi_views.py)
+
+
+def current_kpis(models: ReadModels) -> PackedCollection:
+    """Each KPI as known now, its page directory and measurements stored packed (they grow
+    with its history: projections/packed.py)."""
+    return PackedCollection(models["kpis"], fields=(version_pages.DIRECTORY, MEASUREMENTS))
+
 
 def version_pages_of(models: ReadModels) -> PackedCollection:
     """The KPIs' version pages, each page's versions stored packed (projections/packed.py)."""
@@ -32,7 +40,7 @@ class KpiProjection:
     row per change), kpi_versions (the rows and their restatements in pages), reviews."""
 
     def __init__(self, models: ReadModels) -> None:
-        self._current = models["kpis"]
+        self._current = current_kpis(models)
         self._history = kpi_history(models)
         self._pages = version_pages_of(models)
         self._reviews = models["reviews"]

@@ -47,13 +47,16 @@ def unpack(
 class PackedCollection:
     """A collection whose `fields` are stored packed: it packs on the way in and unpacks on
     the way out, and offers the calls its writers and readers make (find_one, insert_one,
-    replace_one, delete_one, and a scan of the paged rows' heads)."""
+    replace_one, delete_one, create_index, and a scan of the paged rows' heads)."""
 
     def __init__(self, collection: Any, fields: Sequence[str] = PACKED) -> None:
         self.collection = collection
         self.name = collection.name
         self._options = collection.codec_options
         self._fields = tuple(fields)
+
+    def create_index(self, keys: Any, **kwargs: Any) -> Any:
+        return self.collection.create_index(keys, **kwargs)
 
     def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
         document = self.collection.find_one(filter)

@@ -15,7 +15,9 @@ from shared.auth.tokens import Principal
 
 def engagement_rounds(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every feedback round of the engagement, oldest first (see access.shown_rounds)."""
-    return members(read, "feedback_rounds", rounds_of(engagement["_id"]), engagement["tenant"])
+    return members(
+        read, read["feedback_rounds"], rounds_of(engagement["_id"]), engagement["tenant"]
+    )
 
 
 def development_areas(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
