@@ -1,6 +1,6 @@
 """A PostgreSQL server of the bench's own, from Debian's packages (bench.peer's peer runs on it).
 
-`ensure_installed()` finds the newest server under /usr/lib/postgresql/<version>/bin and, when
+`ensure_installed()` finds the newest server that Debian's packages installed and, when
 there is none, installs Debian's `postgresql` with apt-get (as root only; otherwise it says
 what to install). `server(folder, port)` runs initdb in `folder`, starts the server on
 127.0.0.1 at `port` with its unix socket in its data folder, and stops it on the way out,
