@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import as_of, command, propagation, rebuild, scale
+from bench import as_of, command, peer, propagation, rebuild, scale
 from bench.common import bench, say
 
 
@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller samples, a few minutes")
     args = parser.parse_args(argv)
+    if not peer.ready():  # PostgreSQL, for bench.peer: said before anything runs
+        return 2
     began = time.monotonic()
     with bench() as running:
         as_of.run(running, queries=200 if args.quick else 2_000)
@@ -24,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
                         baseline=100 if args.quick else 300)  # fmt: skip
         rebuild.run(running, events=2_000 if args.quick else 5_000)
         command.run(running, requests=100 if args.quick else 500)
+        peer.run(running, commands=peer.QUICK_COMMANDS if args.quick else peer.COMMANDS,
+                 streams=peer.QUICK_STREAMS if args.quick else peer.STREAMS)  # fmt: skip
         scale.run(running, scale.QUICK_LEVELS if args.quick else scale.LEVELS,
                   rounds=20 if args.quick else 100)  # fmt: skip
     say(f"all benchmarks done in {(time.monotonic() - began) / 60:.1f} min")

@@ -1,10 +1,10 @@
 """What the benchmarks share: percentiles, tables, and the isolated infrastructure and stack.
 
 Everything runs on a profile of its own (state in .local/bench, Kafka 29192/29193, the
-Mongo-wire server 27119, APIs from 28181), so a benchmark never touches `make run` or
-`make test`; the ML_* variables override those defaults. Each benchmark that needs the
-services starts the six processes with topics and databases of its own (a unique
-ML_TOPIC_PREFIX and ML_DB_PREFIX), as the end-to-end fixture does.
+Mongo-wire server 27119, APIs from 28181, bench.peer's PostgreSQL 25432), so a benchmark
+never touches `make run` or `make test`; the ML_* variables override those defaults. Each
+benchmark that needs the services starts the six processes with topics and databases of its
+own (a unique ML_TOPIC_PREFIX and ML_DB_PREFIX), as the end-to-end fixture does.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ BENCH_ENV = {
     "ML_KAFKA_CONTROLLER_PORT": "29193",
     "ML_MONGO_PORT": "27119",
     "ML_API_BASE_PORT": "28181",
+    "ML_POSTGRES_PORT": "25432",
 }
 
 
