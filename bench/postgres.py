@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = "postgresql"
-INSTALLED = Path("/usr/lib/postgresql")
+SERVER_PACKAGES = "postgresql-[0-9]*"  # Debian's server packages, one per major version
 SERVICE_USER = "postgres"  # made by Debian's package
 SUPERUSER = "bench"
 HOST = "127.0.0.1"
@@ -45,9 +45,25 @@ class Server:
 
 
 def installed_bin() -> Path | None:
-    """The bin folder of the newest installed PostgreSQL server, or None."""
-    found = [p.parent for p in INSTALLED.glob("*/bin/initdb")]
-    return max(found, key=lambda b: _version(b.parent.name), default=None)
+    """The bin folder of the newest installed PostgreSQL server, or None: `initdb` on the
+    PATH, else the newest of Debian's server packages asked where it put its `initdb`."""
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent  # the server's own folder, not a link's
+    if shutil.which("dpkg-query") is None:
+        return None
+    listed = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Status}\n", SERVER_PACKAGES],
+                            capture_output=True, text=True, check=False).stdout  # fmt: skip
+    names = [line.split()[0] for line in listed.splitlines() if line.endswith(" installed")]
+    packages = [n for n in names if n.removeprefix("postgresql-").replace(".", "").isdigit()]
+    for package in sorted(packages, key=lambda p: _version(p.removeprefix("postgresql-")),
+                          reverse=True):  # fmt: skip
+        files = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True,
+                               check=False).stdout.splitlines()  # fmt: skip
+        initdb = next((Path(f) for f in files if f.endswith("/bin/initdb")), None)
+        if initdb is not None and initdb.exists():
+            return initdb.parent
+    return None
 
 
 def ensure_installed(echo: Echo = print) -> Path:
@@ -57,7 +73,8 @@ def ensure_installed(echo: Echo = print) -> Path:
         return found
     if os.geteuid() != 0:
         raise PostgresMissing(
-            f"no PostgreSQL server under {INSTALLED}/*/bin: install Debian's package as root "
+            f"no PostgreSQL server (no initdb on the PATH nor in Debian's {SERVER_PACKAGES} "
+            f"packages): install Debian's package as root "
             f"(apt-get install {PACKAGE}), or run the bench as root to have it installed"
         )
     echo(f"installing PostgreSQL from Debian's packages (apt-get install {PACKAGE}) ...")
@@ -66,7 +83,7 @@ def ensure_installed(echo: Echo = print) -> Path:
     subprocess.run(["apt-get", "install", "-y", "-qq", PACKAGE], check=True, env=quiet)
     found = installed_bin()
     if found is None:
-        raise PostgresMissing(f"apt-get installed {PACKAGE} but no initdb is under {INSTALLED}")
+        raise PostgresMissing(f"apt-get installed {PACKAGE} but its initdb was not found")
     return found
 
 
