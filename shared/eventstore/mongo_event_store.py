@@ -75,6 +75,7 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} is at version {current}, not {commit.start}"
             )
         document = _document(commit)
+        began = time.monotonic()
         # A commit that is not published gets no outbox entry: the relay never sees it.
         entry = self.outbox.add(document) if commit.published else None
         # Any other failure leaves the entry not ready: the commit may be stored even so
@@ -90,7 +91,7 @@ class MongoEventStore(EventStore):
         if fresh and cached is not None:
             self._cache.put(commit.stream_id, [*cached, document])
         if entry is not None:
-            self.outbox.ready(entry)
+            self.outbox.stored(entry, time.monotonic() - began)
             self._on_append()
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:

@@ -1,18 +1,21 @@
 """The Mongo event store's outbox: one entry per commit not yet published (its public
 envelopes), so the relay reads a collection as small as its backlog, never the whole
-history (on FerretDB 1.24 every query scans its collection, `_id` equality included).
+history.
 
 Without transactions a writer orders its writes so no commit can be lost:
 
-1. insert the entry, not ready;  2. insert the commit;  3. mark the entry ready
-(or drop it when the commit lost the race).
+1. insert the entry, not ready;  2. insert the commit (or drop the entry when the commit
+lost the race);  3. only if steps 1 and 2 took so long that a relay may have taken the
+writer for dead (half of `abandon_after`, by the writer's clock): mark the entry ready,
+putting it back if it was dropped.
 
-A ready entry is published, each stream in version order: the relay reads the whole
-outbox (it holds only the backlog) and publishes a stream's commits only up to its first
-entry not ready. Such an entry is a writer between steps, or one that died: once this
-relay has seen it not ready for `abandon_after` (its own clock: writers' clocks may be
-skewed), it looks the commit up, publishing it if stored with the entry's events, dropping
-the entry if not. A writer whose entry was dropped meanwhile puts it back, ready.
+The relay reads the whole outbox (it holds only the backlog) and publishes each stream in
+version order, up to its first entry whose commit it cannot find: an entry marked ready is
+published as it is; for one that is not, the relay looks its commit up by `_id` and
+publishes it if stored with the entry's events. An entry without a commit is a writer
+between steps 1 and 2, or one that died there: once this relay has seen it so for
+`abandon_after` (its own clock: writers' clocks may be skewed), it is dropped. A writer
+that slow puts its entry back at step 3, so a commit stored is always published.
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ class MongoOutbox:
         self.entries.insert_one(entry)
         return entry
 
+    def stored(self, entry: dict[str, Any], seconds: float) -> None:
+        """The commit is stored, `seconds` after step 1 began: step 3 when a relay may have
+        dropped the entry meanwhile (it waits `abandon_after` by its own clock first)."""
+        if seconds >= self._abandon_after / 2:
+            self.ready(entry)
+
     def ready(self, entry: dict[str, Any]) -> None:
         """Step 3: the commit is stored. If a relay took this writer for dead and dropped
         the entry meanwhile, it goes back in, ready."""
@@ -105,16 +114,17 @@ class MongoOutbox:
             self.entries.delete_many({"commit": {"$in": commit_ids}})
 
     def _settle(self, entry: dict[str, Any]) -> bool:
-        """An entry not marked ready: True if its commit is stored (publish it); an entry of
-        a writer that died before its commit is dropped once this relay has waited long
-        enough to be sure (by its own clock: the writer's may be skewed)."""
+        """An entry not marked ready: True if its commit is stored with its events (publish
+        it); an entry of a writer that died before its commit is dropped once this relay has
+        waited long enough to be sure (by its own clock: the writer's may be skewed)."""
+        stored = self._commits.find_one({"_id": entry["commit"]}, {"events.id": 1})
+        if stored is not None and _event_ids(stored) == _event_ids(entry):
+            self._first_seen.pop(str(entry["_id"]), None)
+            return True
         first = self._first_seen.setdefault(str(entry["_id"]), time.monotonic())
         if time.monotonic() - first < self._abandon_after:
             return False  # most likely a writer between its two inserts: wait
-        stored = self._commits.find_one({"_id": entry["commit"]}, {"events.id": 1})
-        if stored is not None and _event_ids(stored) == _event_ids(entry):
-            self.entries.update_one({"_id": entry["_id"]}, {"$set": {"ready": True}})
-            return True
+        # a writer that slow puts its entry back, ready, if its commit lands after this
         self.entries.delete_one({"_id": entry["_id"], "ready": False})
         return False
 

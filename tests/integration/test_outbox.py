@@ -1,7 +1,9 @@
 """The MongoDB event store's outbox: what the relay sees when a writer dies between steps.
 
-A writer inserts an outbox entry (not ready), then its commit, then marks the entry ready.
-These tests stop writers at each step on the real MongoDB-wire server.
+A writer inserts an outbox entry (not ready), then its commit; it marks the entry ready only
+when it was slow enough for a relay to have taken it for dead. The relay looks up the
+commit of an entry not marked ready. These tests stop writers at each step on the real
+MongoDB-wire server.
 """
 
 from __future__ import annotations
@@ -70,19 +72,51 @@ class _StaleHead(MongoEventStore):
         return 0
 
 
-def test_an_unfinished_writer_holds_back_its_stream_only(store):
-    died_before_ready(store, commit("s1", 0))
-    store.append(commit("s1", 1))
+def document_of(c: Commit, seq: int = 1) -> dict:
+    """The commit's document as the store writes it."""
+    return {"_id": c.id, "stream": c.stream_id, "tenant": c.tenant, "subject": c.subject,
+            "start": c.start, "end": c.end, "events": list(c.events), "private": [],
+            "recorded_at": datetime.now(UTC), "seq": seq}  # fmt: skip
+
+
+def test_a_writer_between_its_steps_holds_back_its_stream_only(store):
+    store.append(commit("s1", 0))
     store.append(commit("s2", 0))
-    # young: the writer may still be between its steps; s1's later commit waits behind it
-    assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
+    late = document_of(commit("s1", 1))
+    store.outbox.add(late)  # step 1 done, its commit not stored yet: young, so it waits
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000", "s2:000000000000"]
+    assert store.outbox.entries.count_documents({"commit": late["_id"]}) == 1
+    store._commits.insert_one(late)  # step 2: the relay finds the commit by itself
+    assert [c.id for c in store.unpublished() if c.stream_id == "s1"] == [
+        "s1:000000000000", "s1:000000000001"
+    ]  # fmt: skip
 
 
-def test_a_dead_writers_stored_commit_is_published_in_order(store):
+def test_a_fast_writer_leaves_its_entry_unmarked_and_the_relay_publishes_it(store):
+    store.append(commit("s1", 0))
+    [entry] = store.outbox.entries.find()
+    assert entry["ready"] is False  # two writes: the entry, then the commit
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
+
+
+def test_a_slow_writer_whose_entry_a_relay_dropped_puts_it_back(store):
+    slow = MongoEventStore(store._commits.database, abandon_after=timedelta(0))
+    inserted = slow._commits.insert_one
+
+    def relay_pass_first(document, *args, **kwargs):
+        assert patient(store).unpublished() == []  # no commit yet: the entry is dropped
+        assert store.outbox.entries.count_documents({}) == 0
+        return inserted(document, *args, **kwargs)
+
+    slow._commits.insert_one = relay_pass_first  # type: ignore[method-assign]
+    slow.append(commit("s1", 0))  # took "long" (abandon_after 0): step 3 puts the entry back
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
+
+
+def test_a_dead_writers_stored_commit_is_published_at_once_in_order(store):
     died_before_ready(store, commit("s1", 0))
     store.append(commit("s1", 1))
-    relay_view = patient(store)
-    assert [c.id for c in relay_view.unpublished()] == ["s1:000000000000", "s1:000000000001"]
+    assert [c.id for c in store.unpublished()] == ["s1:000000000000", "s1:000000000001"]
 
 
 def test_a_dead_writers_entry_without_commit_is_dropped(store):
@@ -166,9 +200,7 @@ def test_a_writer_with_a_slow_clock_is_not_taken_for_dead(store):
 
 def test_a_writer_whose_entry_was_dropped_puts_it_back_ready(store):
     c = commit("s1", 0)
-    document = {"_id": c.id, "stream": c.stream_id, "tenant": c.tenant, "subject": c.subject,
-                "start": c.start, "end": c.end, "events": list(c.events), "private": [],
-                "recorded_at": datetime.now(UTC), "seq": 1}  # fmt: skip
+    document = document_of(c)
     entry = store.outbox.add(document)
     assert patient(store).unpublished() == []  # stalled writer: no commit yet, entry dropped
     assert store.outbox.entries.count_documents({}) == 0
@@ -178,13 +210,13 @@ def test_a_writer_whose_entry_was_dropped_puts_it_back_ready(store):
 
 
 def test_a_stream_waits_for_an_earlier_commit_whose_writer_clock_ran_ahead(store):
-    died_before_ready(store, commit("s1", 0))
-    store.append(commit("s1", 1))
-    store.append(commit("s2", 0))
     # the first writer's clock ran ahead: its entry sorts after the second writer's
-    store.outbox.entries.update_one({"commit": "s1:000000000000"}, {"$set": {"seq": 2**62}})
+    first = document_of(commit("s1", 0), seq=2**62)
+    store.outbox.add(first)  # and it is between its steps
+    store.append(commit("s2", 0))
     assert [c.id for c in store.unpublished()] == ["s2:000000000000"]
-    store.outbox.entries.update_many({}, {"$set": {"ready": True}})
+    store._commits.insert_one(first)
+    store.append(commit("s1", 1))
     assert [c.id for c in store.unpublished() if c.stream_id == "s1"] == [
         "s1:000000000000", "s1:000000000001"
     ]  # fmt: skip
