@@ -50,6 +50,9 @@ class MongoOutbox:
         self._commits = commits
         self._abandon_after = abandon_after.total_seconds()
         self._first_seen: dict[str, float] = {}  # entries seen not ready, by this relay
+        # entries not marked ready whose commit this relay found: not looked up again (a
+        # backlog kept while Kafka is away would otherwise be looked up on every pass)
+        self._confirmed: set[str] = set()
 
     def setup(self) -> None:
         """The index the relay reads in."""
@@ -89,6 +92,7 @@ class MongoOutbox:
                      .limit(MAX_READ))  # fmt: skip
         seen_now = {str(e["_id"]) for e in found}
         self._first_seen = {k: v for k, v in self._first_seen.items() if k in seen_now}
+        self._confirmed &= seen_now
         streams: dict[str, dict[int, list[dict[str, Any]]]] = {}
         for entry in found:
             streams.setdefault(entry["stream"], {}).setdefault(entry["start"], []).append(entry)
@@ -117,9 +121,12 @@ class MongoOutbox:
         """An entry not marked ready: True if its commit is stored with its events (publish
         it); an entry of a writer that died before its commit is dropped once this relay has
         waited long enough to be sure (by its own clock: the writer's may be skewed)."""
+        if str(entry["_id"]) in self._confirmed:
+            return True
         stored = self._commits.find_one({"_id": entry["commit"]}, {"events.id": 1})
         if stored is not None and _event_ids(stored) == _event_ids(entry):
             self._first_seen.pop(str(entry["_id"]), None)
+            self._confirmed.add(str(entry["_id"]))
             return True
         first = self._first_seen.setdefault(str(entry["_id"]), time.monotonic())
         if time.monotonic() - first < self._abandon_after:

@@ -99,6 +99,23 @@ def test_a_fast_writer_leaves_its_entry_unmarked_and_the_relay_publishes_it(stor
     assert [c.id for c in store.unpublished()] == ["s1:000000000000"]
 
 
+def test_a_relay_looks_up_each_commit_once_while_its_backlog_waits(store):
+    for start in range(5):
+        store.append(commit("s1", start))
+    relay = MongoEventStore(store._commits.database)
+    looked_up: list[object] = []
+    find_one = relay._commits.find_one
+
+    def counted(*args, **kwargs):
+        looked_up.append(args)
+        return find_one(*args, **kwargs)
+
+    relay._commits.find_one = counted  # type: ignore[method-assign]
+    for _ in range(3):  # Kafka away: nothing is marked published, the backlog stays
+        assert len(relay.unpublished()) == 5
+    assert len(looked_up) == 5
+
+
 def test_a_slow_writer_whose_entry_a_relay_dropped_puts_it_back(store):
     slow = MongoEventStore(store._commits.database, abandon_after=timedelta(0))
     inserted = slow._commits.insert_one
