@@ -98,13 +98,9 @@ class PagedRows:
             self._put_head(head, plan.directory, plan.rows)
             return
         directory = row_pages.moved_below_head(plan.directory, plan.index, head["_id"])
-        moved = directory[plan.index]["id"]
-        self._insert({"_id": moved, "owner": head["_id"], "v": 1, "rows": plan.rows})
-        try:
-            self._put_head(head, directory, plan.split)
-        except Conflict:
-            self._collection.delete_one({"_id": moved})  # never referenced
-            raise
+        moved = {"_id": directory[plan.index]["id"], "owner": head["_id"], "v": 1,
+                 "rows": plan.rows}  # fmt: skip
+        self._new_page_then_head(moved, head, directory, plan.split)
 
     def _split(self, head: Mapping[str, Any], page: Any, plan: row_pages.Insert,
                row: Row) -> None:  # fmt: skip
@@ -115,15 +111,24 @@ class PagedRows:
             # The row stays on this page: store it there, beside the rows moving on, before
             # the directory counts it, or a writer in between would rewrite the page without it
             page = self._put_page(page_id, head["_id"], page, [*plan.rows, *plan.split])
-        self._insert({"_id": new_id, "owner": head["_id"], "v": 1, "rows": plan.split})
-        try:
-            self._put_head(head, plan.directory)
-        except Conflict:
-            self._collection.delete_one({"_id": new_id})  # never referenced
-            raise
+        new_page = {"_id": new_id, "owner": head["_id"], "v": 1, "rows": plan.split}
+        self._new_page_then_head(new_page, head, plan.directory)
         if page is not None and [r["_id"] for r in page["rows"]] != [r["_id"] for r in plan.rows]:
             with contextlib.suppress(Conflict):  # tidying: its upper rows are out of range
                 self._put_page(page_id, head["_id"], page, plan.rows)
+
+    def _new_page_then_head(
+        self, page: Mapping[str, Any], head: Mapping[str, Any], directory: list[Entry],
+        rows: Sequence[Row] | None = None,
+    ) -> None:  # fmt: skip
+        """Store a new page, then the head whose directory names it; the page goes again
+        if the head lost a race (nothing references it)."""
+        self._insert(page)
+        try:
+            self._put_head(head, directory, rows)
+        except Conflict:
+            self._collection.delete_one({"_id": page["_id"]})
+            raise
 
     def _put_head(self, head: Mapping[str, Any], directory: list[Entry],
                   rows: Sequence[Row] | None = None) -> None:  # fmt: skip
