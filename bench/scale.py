@@ -14,9 +14,11 @@ result (issue 10's target: a worst growth of 1.5x or less from 2,000 to 60,000 e
 from __future__ import annotations
 
 import argparse
+import math
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +31,7 @@ from shared.clock import today
 LEVELS = (2_000, 20_000, 60_000)
 QUICK_LEVELS = (1_000, 3_000, 6_000)
 TENANTS = 20
+SEEDERS = 3
 PROPAGATION_TIMEOUT = 30.0
 
 
@@ -50,14 +53,20 @@ def seeded(system: System, tenant: str) -> Story:
 
 
 def grow(system: System, grown: Grown, level: int) -> None:
-    """Seed engagements, tenants round-robin, until `level` published events are stored."""
+    """Seed engagements, tenants round-robin, until `level` published events are stored:
+    SEEDERS stories told at once (each one client, one request at a time), so the workers
+    and the databases have work queued while a client waits for an answer."""
     began = time.monotonic()
-    while grown.events < level:
-        story = seeded(system, f"scale{grown.engagements % TENANTS:02d}")
-        grown.events += sum(story.expected.values())
-        grown.engagements += 1
-        if grown.engagements % 25 == 0:
-            say(f"  {grown.engagements} engagements, {grown.events:,} events ...")
+    with ThreadPoolExecutor(SEEDERS) as pool:
+        while grown.events < level:
+            per_story = grown.events / grown.engagements if grown.engagements else level
+            wanted = max(1, math.ceil((level - grown.events) / per_story))
+            tenants = [f"scale{(grown.engagements + n) % TENANTS:02d}" for n in range(wanted)]
+            for story in pool.map(lambda tenant: seeded(system, tenant), tenants):
+                grown.events += sum(story.expected.values())
+                grown.engagements += 1
+                if grown.engagements % 25 == 0:
+                    say(f"  {grown.engagements} engagements, {grown.events:,} events ...")
     grown.seconds += time.monotonic() - began
 
 

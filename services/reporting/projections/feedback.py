@@ -7,15 +7,25 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.reporting.domain.feedback_views import ROUND_EVENTS, apply_round_event
+from services.reporting.projections.packed import PackedCollection
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
+
+# A round's nested fields, stored packed (projections/packed.py): nothing filters inside
+# them, and a closed round's results are the bulk of the document.
+ROUND_PACKED = ("competencies", "scale", "invited", "results", "responses")
+
+
+def feedback_rounds(models: ReadModels) -> PackedCollection:
+    """One document per feedback round, its nested fields stored packed."""
+    return PackedCollection(models["feedback_rounds"], fields=ROUND_PACKED)
 
 
 class FeedbackProjection:
     """feedback_rounds and development_areas (the latest selection per engagement)."""
 
     def __init__(self, models: ReadModels) -> None:
-        self._rounds = models["feedback_rounds"]
+        self._rounds = feedback_rounds(models)
         self._areas = models["development_areas"]
 
     def setup(self) -> None:

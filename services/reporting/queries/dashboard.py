@@ -34,7 +34,7 @@ def engagement_dashboard(read: ReadModels, caller: Principal, engagement_id: str
         "role": role_in(caller, engagement),
         "sees_tenant": sees_tenant(caller),
         "kpis": kpis,
-        "summary": engagement_summary(read, caller, engagement, kpis),
+        "summary": engagement_summary(read, caller, engagement, kpis, rounds),
         "full_rounds": full,
         "shown_rounds": shown_rounds(caller, engagement, full),
         "events": events,

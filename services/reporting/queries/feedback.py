@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.reporting.domain.feedback_views import behaviour_shift, competency_trends
+from services.reporting.projections.feedback import feedback_rounds
 from services.reporting.projections.indexes import members, rounds_of
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import shown_rounds, visible_engagement
@@ -15,9 +16,7 @@ from shared.auth.tokens import Principal
 
 def engagement_rounds(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every feedback round of the engagement, oldest first (see access.shown_rounds)."""
-    return members(
-        read, read["feedback_rounds"], rounds_of(engagement["_id"]), engagement["tenant"]
-    )
+    return members(read, feedback_rounds(read), rounds_of(engagement["_id"]), engagement["tenant"])
 
 
 def development_areas(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -43,12 +43,14 @@ def engagement_summary(
     caller: Principal,
     engagement: dict[str, Any],
     kpis: list[dict[str, Any]] | None = None,
+    rounds: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything GET /engagements/{id}/summary answers (the caller may read the engagement);
-    `kpis`: its KPI documents as the caller sees them, when the caller has them already."""
+    `kpis`: its KPI documents as the caller sees them, and `rounds`: all its feedback rounds,
+    when the caller has them already."""
     kpis = ordered_kpis(engagement_kpis(read, caller, engagement) if kpis is None else kpis)
     aligned_on = alignment_date(kpis)
-    rounds = engagement_rounds(read, engagement)
+    rounds = engagement_rounds(read, engagement) if rounds is None else rounds
     shown = shown_rounds(caller, engagement, rounds)
     trends = competency_trends(shown)
     areas = behaviour_shift(development_areas(read, engagement), trends, shown)
