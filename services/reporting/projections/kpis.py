@@ -17,12 +17,15 @@ from shared.events.envelope import event_name
 from shared.projections.writes import insert_once
 
 MEASUREMENTS = "measurements"  # a KPI's measurements (domain/kpi_views.py)
+# A KPI document's nested fields, stored packed: nothing filters inside them, and FerretDB
+# reads a document value by value (projections/packed.py).
+KPI_PACKED = (version_pages.DIRECTORY, MEASUREMENTS, "definition", "latest", "trend")
 
 
 def current_kpis(models: ReadModels) -> PackedCollection:
-    """Each KPI as known now, its page directory and measurements stored packed (they grow
-    with its history: projections/packed.py)."""
-    return PackedCollection(models["kpis"], fields=(version_pages.DIRECTORY, MEASUREMENTS))
+    """Each KPI as known now, its nested fields stored packed (the page directory and the
+    measurements grow with its history: projections/packed.py)."""
+    return PackedCollection(models["kpis"], fields=KPI_PACKED)
 
 
 def version_pages_of(models: ReadModels) -> PackedCollection:
