@@ -1,9 +1,10 @@
 """The assessment worker's composition root: python -m services.assessment.worker.
 
 `bootstrap(config)` builds the adapters (lazily connected), the services the policies use,
-and the loops: the outbox relay of the assessment topic; the schedule, which runs the
-`close_due_rounds` policy (services/assessment/policies.py) every `schedule_seconds`;
-housekeeping.
+and the loops: the outbox relay of the assessment topic; the consumer of that same topic,
+which keeps the round schedule (the rounds open now: services/assessment/round_schedule.py);
+the schedule, which runs the `close_due_rounds` policy (services/assessment/policies.py)
+every `schedule_seconds`; housekeeping.
 """
 
 from __future__ import annotations
@@ -13,21 +14,29 @@ import threading
 
 from services.assessment import policies
 from services.assessment.handlers.base import Services
+from services.assessment.round_schedule import MongoRoundSchedule, RoundSchedule
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.config import ServiceConfig
 from shared.resources import Resources
-from shared.worker import Loop, Worker, housekeeping_loop, relay_loop, run_worker
+from shared.worker import (
+    Loop,
+    Worker,
+    consumer_loop,
+    housekeeping_loop,
+    relay_loop,
+    run_worker,
+)
 
 log = logging.getLogger(__name__)
 
 
-def schedule_loop(services: Services, every_seconds: float) -> Loop:
+def schedule_loop(services: Services, schedule: RoundSchedule, every_seconds: float) -> Loop:
     """A worker loop closing due rounds every `every_seconds` (a failed pass is retried)."""
 
     def run(stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                if count := policies.close_due_rounds(services):
+                if count := policies.close_due_rounds(services, schedule):
                     log.info("closed rounds at their closing date", extra={"count": count})
             except Exception:
                 log.exception("closing due rounds failed; retrying next pass")
@@ -42,9 +51,11 @@ def bootstrap(
     """The assessment worker's loops over its adapters (these resources, or the configured)."""
     resources = resources or Resources(config)
     services = Services(resources, clock)
+    schedule = MongoRoundSchedule.of(resources.database)
     loops = [
         relay_loop(resources, "assessment"),
-        schedule_loop(services, config.schedule_seconds),
+        consumer_loop(resources, ["assessment"], schedule.handle),
+        schedule_loop(services, schedule, config.schedule_seconds),
         housekeeping_loop(resources),
     ]
     return Worker(loops, resources)

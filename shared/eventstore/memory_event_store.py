@@ -44,10 +44,6 @@ class MemoryEventStore(EventStore):
                 and c.stream_id.startswith(prefix)
             ]  # fmt: skip
 
-    def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [e for c in self._commits for e in c.events if e["type"] == event_type]
-
     def unpublished(self, limit: int = 100) -> list[Commit]:
         with self._lock:
             pending = [c for c in self._commits if c.published and c.id not in self._published]

@@ -7,11 +7,15 @@ Commits tile each stream without overlap, because a writer can only expect a
 version that some earlier commit ended at.
 
 Publishing goes through the outbox (`mongo_outbox.py`: entry, commit, entry ready);
-reads through each process's cache of recent streams (`stream_cache.py`).
+reads through each process's cache of recent streams (`stream_cache.py`). A subject's
+streams are listed in one document per tenant and subject (`stream_ids`), written before
+a stream's first commit, so listing them never queries the commits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import pickle
 import time
 from collections.abc import Callable
@@ -35,6 +39,8 @@ from shared.eventstore.stream_cache import StreamCache, end_of
 
 COLLECTION = "commits"
 OUTBOX = "outbox"
+STREAMS = "streams"
+LISTED_BEFORE = "listed-before"  # the stream lists' marker: commits before them listed once
 
 
 class MongoEventStore(EventStore):
@@ -51,6 +57,7 @@ class MongoEventStore(EventStore):
         self._commits: Collection[Any] = database[collection]
         entries = database[f"{collection}_{OUTBOX}"]
         self.outbox = MongoOutbox(entries, self._commits, abandon_after)
+        self._streams: Collection[Any] = database[f"{collection}_{STREAMS}"]
         self._on_append = on_append  # e.g. ring the relay's doorbell
         self._cache = cache or StreamCache()
 
@@ -59,10 +66,24 @@ class MongoEventStore(EventStore):
         self._commits.create_index(
             [("stream", ASCENDING), ("start", ASCENDING)], unique=True, name="stream_start"
         )
-        self._commits.create_index(
-            [("subject", ASCENDING), ("tenant", ASCENDING), ("start", ASCENDING)], name="subject"
-        )
         self.outbox.setup()
+        self._list_streams_stored_before()
+
+    def _list_streams_stored_before(self) -> None:
+        """Once per database: list the streams stored before the lists existed (one scan of
+        the commits; every process that starts before the marker is written does it, to the
+        same effect)."""
+        if self._streams.find_one({"_id": LISTED_BEFORE}) is not None:
+            return
+        for first in self._commits.find({"start": 0}, {"stream": 1, "tenant": 1, "subject": 1}):
+            self._list(first["tenant"], first["subject"], first["stream"])
+        with contextlib.suppress(DuplicateKeyError):
+            self._streams.insert_one({"_id": LISTED_BEFORE})
+
+    def _list(self, tenant: str, subject: str, stream_id: str) -> None:
+        self._streams.update_one(
+            {"_id": _list_id(tenant, subject)}, {"$addToSet": {"streams": stream_id}}, upsert=True
+        )
 
     def append(self, commit: Commit) -> None:
         cached = self._cache.get(commit.stream_id)
@@ -75,6 +96,8 @@ class MongoEventStore(EventStore):
                 f"stream {commit.stream_id} is at version {current}, not {commit.start}"
             )
         document = _document(commit)
+        if commit.start == 0:  # listed first: a listed stream without commits is skipped
+            self._list(commit.tenant, commit.subject, commit.stream_id)
         began = time.monotonic()
         # A commit that is not published gets no outbox entry: the relay never sees it.
         entry = self.outbox.add(document) if commit.published else None
@@ -114,20 +137,26 @@ class MongoEventStore(EventStore):
         return commits
 
     def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
-        cursor = self._commits.find(
-            {"subject": subject, "tenant": tenant, "start": 0}, {"stream": 1}
-        ).sort("seq", ASCENDING)
-        return [doc["stream"] for doc in cursor if doc["stream"].startswith(prefix)]
-
-    def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
-        cursor = self._commits.find({"events.type": event_type}, {"events": 1}).sort("seq", 1)
-        return [e for doc in cursor for e in doc["events"] if e["type"] == event_type]
+        """The listed streams that have commits (a writer that died between listing a stream
+        and storing its first commit left only the listing), ordered by their first commit."""
+        listed = self._streams.find_one({"_id": _list_id(tenant, subject)}) or {}
+        stored = [
+            (commits[0]["seq"], stream_id)
+            for stream_id in listed.get("streams", [])
+            if stream_id.startswith(prefix) and (commits := self._stored(stream_id))
+        ]
+        return [stream_id for _, stream_id in sorted(stored)]
 
     def unpublished(self, limit: int = 100) -> list[Commit]:
         return self.outbox.pending(limit)
 
     def mark_published(self, commit_ids: list[str]) -> None:
         self.outbox.remove(commit_ids)
+
+
+def _list_id(tenant: str, subject: str) -> str:
+    """The `_id` of a tenant's list of one subject's streams."""
+    return json.dumps([tenant, subject])
 
 
 def _document(commit: Commit) -> dict[str, Any]:

@@ -87,11 +87,6 @@ class EventStore(abc.ABC):
         """Ids of a tenant's streams about one subject (engagement), oldest first."""
 
     @abc.abstractmethod
-    def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
-        """Every stored event of one CloudEvents type, across streams and tenants (for
-        housekeeping such as closing rounds at their closing date), oldest first."""
-
-    @abc.abstractmethod
     def unpublished(self, limit: int = 100) -> list[Commit]:
         """Commits not yet published, oldest first."""
 

@@ -53,9 +53,6 @@ class TrackedStore(EventStore):
     def stream_ids(self, tenant: str, subject: str, prefix: str = "") -> list[str]:
         return self.store.stream_ids(tenant, subject, prefix)
 
-    def events_of_type(self, event_type: str) -> list[dict[str, Any]]:
-        return self.store.events_of_type(event_type)
-
     def unpublished(self, limit: int = 100) -> list[Commit]:
         return self.store.unpublished(limit)
 

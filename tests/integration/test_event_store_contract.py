@@ -141,11 +141,31 @@ def test_streams_of_a_subject_are_listed_per_tenant_oldest_first(store):
     assert store.stream_ids("globex", "e1") == ["round-3"]
 
 
-def test_events_of_one_type_are_found_across_streams(store):
-    typed = lambda i, t: {"id": i, "type": t, "streamversion": 1}  # noqa: E731
-    store.append(Commit("a", "acme", "x", 0, (typed("a1", "Opened"),)))
-    store.append(Commit("b", "globex", "y", 0, (typed("b1", "Opened"),)))
-    store.append(Commit("a", "acme", "x", 1, ({**typed("a2", "Closed"), "streamversion": 2},)))
-    assert [e["id"] for e in store.events_of_type("Opened")] == ["a1", "b1"]
-    assert [e["id"] for e in store.events_of_type("Closed")] == ["a2"]
-    assert store.events_of_type("Nothing") == []
+def test_a_listed_stream_whose_first_commit_never_landed_is_not_listed(mongo_db):
+    store = MongoEventStore(mongo_db)
+    store.setup()
+    store.append(Commit("round-1", "acme", "e1", 0, events("round-1", 0, 1)))
+    # a writer that died between listing its stream and storing the stream's first commit
+    mongo_db["commits_streams"].update_one(
+        {"_id": '["acme", "e1"]'}, {"$addToSet": {"streams": "round-2"}}
+    )
+    assert mongo_db["commits_streams"].find_one({"_id": '["acme", "e1"]'})["streams"] == [
+        "round-1",
+        "round-2",
+    ]
+    assert store.stream_ids("acme", "e1") == ["round-1"]
+    store.append(Commit("round-2", "acme", "e1", 0, events("round-2", 0, 1)))
+    assert store.stream_ids("acme", "e1", prefix="round-") == ["round-1", "round-2"]
+
+
+def test_streams_stored_before_the_lists_existed_are_listed_once_at_setup(mongo_db):
+    older = MongoEventStore(mongo_db)
+    older.setup()
+    older.append(Commit("round-1", "acme", "e1", 0, events("round-1", 0, 1)))
+    older.append(Commit("round-2", "acme", "e1", 0, events("round-2", 0, 1)))
+    mongo_db["commits_streams"].drop()  # as a database written before the lists existed
+    assert MongoEventStore(mongo_db).stream_ids("acme", "e1") == []
+    upgraded = MongoEventStore(mongo_db)
+    upgraded.setup()
+    assert upgraded.stream_ids("acme", "e1") == ["round-1", "round-2"]
+    assert mongo_db["commits_streams"].find_one({"_id": "listed-before"}) is not None

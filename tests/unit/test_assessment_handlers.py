@@ -33,6 +33,7 @@ from services.assessment.domain import needs_assessment as needs
 from services.assessment.domain.engagement import Person, Phase
 from services.assessment.handlers import COMMAND_HANDLERS, AssessmentHandlers
 from services.assessment.handlers.base import Result, Services
+from services.assessment.round_schedule import MemoryRoundSchedule
 from shared.auth.caller import Caller
 from shared.auth.tokens import Principal
 from shared.clock import Clock
@@ -265,8 +266,12 @@ def test_the_schedule_closes_a_round_after_its_closing_date(handlers, store):
     e = open_engagement(handlers)
     r = open_round(handlers, e)
     later = Services(SimpleNamespace(event_store=store), Clock(lambda: NOON + timedelta(days=15)))
-    assert policies.close_due_rounds(handlers.services) == 0
-    assert policies.close_due_rounds(later) == 1
+    schedule = MemoryRoundSchedule()
+    for commit in store.unpublished(limit=10_000):
+        for envelope in commit.events:
+            schedule.handle(envelope)
+    assert policies.close_due_rounds(handlers.services, schedule) == 0
+    assert policies.close_due_rounds(later, schedule) == 1
     assert store.load(f"round-{r}")[-1]["data"]["closed_by"] == "schedule"
 
 

@@ -10,6 +10,7 @@ from services.assessment.domain.feedback_round import (
 from services.assessment.domain.feedback_round_events import Purpose, RoundSettings
 from services.assessment.handlers.base import Services
 from services.assessment.policies import close_due_rounds, due_rounds
+from services.assessment.round_schedule import MemoryRoundSchedule
 from shared.clock import Clock
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
@@ -31,18 +32,49 @@ def open_round(store, round_id: str, closes_on: date, tenant: str = "acme") -> N
     Repository(store, FeedbackRound).save(round_, EventContext(tenant, "c1", "k"))
 
 
+def published(store, schedule) -> None:
+    """What the worker's consumer does: every event published so far, applied once more."""
+    for commit in store.unpublished(limit=10_000):
+        for envelope in commit.events:
+            schedule.handle(envelope)
+
+
 def test_rounds_past_their_closing_date_are_closed_by_the_schedule_once():
-    store = MemoryEventStore()
+    store, schedule = MemoryEventStore(), MemoryRoundSchedule()
     open_round(store, "due", date(2026, 3, 1))
     open_round(store, "other-tenant", date(2026, 3, 1), tenant="globex")
     open_round(store, "today", date(2026, 3, 2))
-    assert sorted(due_rounds(on(store, date(2026, 3, 2)), date(2026, 3, 2))) == [
-        "round-due",
-        "round-other-tenant",
-    ]
-    assert close_due_rounds(on(store, date(2026, 3, 2))) == 2
+    published(store, schedule)
+    assert due_rounds(schedule, date(2026, 3, 2)) == ["round-due", "round-other-tenant"]
+    assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 2
     closed = Repository(store, FeedbackRound).get("globex", "round-other-tenant")
     assert closed.closed and store.load("round-due")[-1]["actor"] == "scheduler"
     assert store.load("round-due")[-1]["data"]["closed_by"] == "schedule"
-    assert close_due_rounds(on(store, date(2026, 3, 2))) == 0
+    assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 0
     assert not Repository(store, FeedbackRound).get("acme", "round-today").closed
+    assert [e["_id"] for e in schedule.entries()] == ["round-today"]
+
+
+def test_the_schedule_holds_only_open_rounds_whatever_is_redelivered():
+    store, schedule = MemoryEventStore(), MemoryRoundSchedule()
+    open_round(store, "early", date(2026, 3, 1))
+    open_round(store, "late", date(2026, 4, 1))
+    published(store, schedule)
+    published(store, schedule)  # redelivered: nothing doubles
+    assert due_rounds(schedule, date(2026, 3, 2)) == ["round-early"]
+    assert due_rounds(schedule, date(2026, 4, 2)) == ["round-early", "round-late"]
+    assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 1
+    published(store, schedule)  # the opening again, then the closing: still closed
+    assert due_rounds(schedule, date(2026, 4, 2)) == ["round-late"]
+
+
+def test_a_round_closed_already_or_unknown_is_forgotten_not_closed_again():
+    store, schedule = MemoryEventStore(), MemoryRoundSchedule()
+    open_round(store, "due", date(2026, 3, 1))
+    schedule.add("round-due", "acme", "2026-03-01")
+    schedule.add("round-unknown", "acme", "2026-02-01")  # no such stream in this store
+    assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 1
+    closed_once = len(store.load("round-due"))
+    schedule.add("round-due", "acme", "2026-03-01")  # its opening redelivered after
+    assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 0
+    assert len(store.load("round-due")) == closed_once and schedule.entries() == []
