@@ -31,3 +31,35 @@ def test_callers_get_their_own_list():
     mine = cache.get("a") or []
     mine.append({"_id": "s:000000000001"})
     assert len(cache.get("a") or []) == 1
+
+
+def with_events(count: int, per_commit: int) -> list[dict]:
+    return [
+        {"_id": f"s:{n:012d}", "start": n * per_commit, "end": (n + 1) * per_commit,
+         "events": [{"id": f"{n}-{i}"} for i in range(per_commit)]}
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def test_streams_are_dropped_once_the_events_held_pass_the_bound():
+    cache = StreamCache(capacity=100, max_events=10)
+    cache.put("a", with_events(2, 2))  # 4 events
+    cache.put("b", with_events(1, 4))  # 8
+    assert cache.held_events == 8
+    cache.put("c", with_events(1, 3))  # 11: the least recently used goes
+    assert cache.get("a") is None and cache.get("b") is not None
+    assert cache.held_events == 7
+    cache.put("b", with_events(3, 4))  # b grows to 12 events: all others go, b stays
+    assert cache.get("c") is None and len(cache.get("b") or []) == 3
+    assert cache.held_events == 12
+
+
+def test_the_bound_holds_under_a_long_run_of_growing_streams():
+    cache = StreamCache(capacity=512, max_events=1_000)
+    for n in range(5_000):
+        stream = f"s{n % 300}"
+        cache.put(stream, (cache.get(stream) or []) + with_events(1, 3))
+        assert cache.held_events <= 1_000
+    assert cache.held_events == sum(
+        len(c["events"]) for s in range(300) for c in (cache.get(f"s{s}") or [])
+    )
