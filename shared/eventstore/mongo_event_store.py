@@ -81,9 +81,11 @@ class MongoEventStore(EventStore):
             self._streams.insert_one({"_id": LISTED_BEFORE})
 
     def _list(self, tenant: str, subject: str, stream_id: str) -> None:
-        self._streams.update_one(
-            {"_id": _list_id(tenant, subject)}, {"$addToSet": {"streams": stream_id}}, upsert=True
-        )
+        listing = ({"_id": _list_id(tenant, subject)}, {"$addToSet": {"streams": stream_id}})
+        try:
+            self._streams.update_one(*listing, upsert=True)
+        except DuplicateKeyError:  # two first listings raced: the list exists now
+            self._streams.update_one(*listing)
 
     def append(self, commit: Commit) -> None:
         cached = self._cache.get(commit.stream_id)
