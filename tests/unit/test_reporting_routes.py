@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from services.reporting.api.audit import in_pieces
 from services.reporting.app import create_app
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.audit import AuditSelection, audit_page
@@ -137,3 +138,11 @@ def test_building_the_app_connects_nothing():
     app = create_app(CONFIG, Unreachable(CONFIG))
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
+
+
+def test_the_export_is_sent_in_pieces_of_many_lines_and_loses_none():
+    lines = [f'{{"n": {n}}}\n' for n in range(1_000)]
+    pieces = list(in_pieces(iter(lines), size=1_000))
+    assert "".join(pieces) == "".join(lines)
+    assert all(len(p) >= 1_000 for p in pieces[:-1]) and 1 < len(pieces) < 20
+    assert list(in_pieces(iter([]))) == []
