@@ -64,6 +64,10 @@ def test_any_insertion_order_reads_back_in_key_order_by_any_offset(rows, order, 
         for limit in (1, 3, 100):
             newest, _ = paged.newest(OWNER, TENANT, view, limit)
             assert ids(newest) == ids(list(reversed(want))[:limit])
+            for skip in range(0, len(want) + 2, 2):
+                older, total = paged.newest(OWNER, TENANT, view, limit, skip)
+                assert ids(older) == ids(list(reversed(want))[skip : skip + limit])
+                assert total == len(want)
         for since, until in (
             ("2026-01-05", "2026-01-20"),
             ("2026-01-10", None),

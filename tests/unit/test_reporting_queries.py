@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.reporting.domain.overview_rows import overview_row
+from services.reporting.projections.overview import overview_rows, tenant_owner
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries import access
 from services.reporting.queries.audit import (
@@ -22,7 +24,7 @@ from services.reporting.queries.summary import summary
 from services.reporting.queries.timeline import timeline_page
 from shared.auth.tokens import Principal
 from shared.domain.errors import Forbidden, NotFound
-from tests.unit.memory_collection import MemoryCollection
+from tests.unit.memory_collection import MemoryCollection, MemoryDatabase
 from tests.unit.reporting_story import projected
 
 COACH = Principal("c2", "acme", frozenset({"coach"}))  # the coach since the story's change
@@ -123,6 +125,25 @@ def test_the_overview_counts_the_callers_tenant_only(read):
     assert answer["kpis"]["aligned"] == 3
     dashboard = overview_dashboard(read, AUDITOR)
     assert [r["kpi_counts"]["not_measured"] for r in dashboard["rows"]] == [1]
+
+
+def test_the_overview_dashboard_shows_the_engagements_a_page_at_a_time_newest_first():
+    read = ReadModels(MemoryDatabase(), 0)  # type: ignore[arg-type]
+    opened = [f"2026-03-{day:02d}T09:00:00.000Z" for day in range(1, 29)] * 2
+    for number, at in enumerate(opened):
+        engagement = {"_id": f"e{number:02d}", "opened_at": at, "phase": "delivery"}
+        overview_rows(read).add(tenant_owner("acme"), "acme", overview_row(engagement, [], []))
+    # ordered by when each was opened, then by id (two were opened at each instant)
+    newest_first = sorted((f"e{n:02d}" for n in range(56)), key=lambda e: (opened[int(e[1:])], e))
+    newest_first.reverse()
+    shown = [overview_dashboard(read, AUDITOR, number) for number in (1, 2, 3)]
+    assert [[row["_id"] for row in page["rows"]] for page in shown] == [
+        newest_first[0:25], newest_first[25:50], newest_first[50:56]]  # fmt: skip
+    assert [(p["first"], p["last"], p["pages"], p["total"]) for p in shown] == [
+        (1, 25, 3, 56), (26, 50, 3, 56), (51, 56, 3, 56)]  # fmt: skip
+    with pytest.raises(NotFound):
+        overview_dashboard(read, AUDITOR, 4)
+    assert overview_dashboard(read, FOREIGN_AUDITOR)["rows"] == []
 
 
 def test_every_stream_the_reporting_service_received_is_intact(read, engagement):

@@ -3,20 +3,26 @@ pages' edge: token from the header or the query string, HTML refusals, nothing l
 the path. No I/O: every request here is refused before a read model is touched."""
 
 import logging
+import re
 
 import pytest
 
 from services.reporting.api.engagement_page import headline
 from services.reporting.app import create_app
+from services.reporting.domain.overview_rows import overview_row
 from services.reporting.domain.summary_rules import (
     alignment_date,
     next_review_due,
     review_punctuality,
     status_counts,
 )
+from services.reporting.projections.overview import overview_rows, tenant_owner
+from services.reporting.projections.read_models import ReadModels
 from shared.config import ServiceConfig
 from shared.resources import Resources
 from tests.unit.api_helpers import bearer
+from tests.unit.memory_collection import MemoryDatabase
+from tests.unit.reporting_story import MemoryResources
 
 CONFIG = ServiceConfig.from_env("reporting", env={})
 
@@ -136,3 +142,34 @@ def test_the_token_in_the_query_string_is_never_logged(client, caplog):
     assert logged and logged[-1]["path"] == "/dashboard"
     assert all(manager not in str(record) for record in logged)
     assert "access_token" not in caplog.text
+
+
+def test_the_overview_page_pages_through_the_engagements_and_links_each_with_the_token():
+    database = MemoryDatabase()
+    for number in range(30):
+        opened = f"2026-03-01T09:00:{number:02d}.000Z"
+        people = {role: {"id": f"{role}-{number}", "name": f"{role} {number}"}
+                  for role in ("executive", "coach", "manager")}  # fmt: skip
+        engagement = {
+            "_id": f"e {number}",
+            "opened_at": opened,
+            "phase": "delivery",
+            "programme": "Personal mastery",
+            "start_date": "2026-03-01",
+            **people,
+        }
+        row = overview_row(engagement, [], [])
+        overview_rows(ReadModels(database, 0)).add(tenant_owner("acme"), "acme", row)
+    client = create_app(CONFIG, MemoryResources(CONFIG, database)).test_client()
+    auditor = token_of(bearer("u1", roles=["auditor"]))
+    first = client.get(f"/dashboard?access_token={auditor}").get_data(as_text=True)
+    second = client.get(f"/dashboard?page=2&access_token={auditor}").get_data(as_text=True)
+    assert "(1 to 25 of 30, newest first)" in first and "(26 to 30 of 30, newest first)" in second
+    assert f"/dashboard?page=2&amp;access_token={auditor}" in first and "Newer" not in first
+    assert f"/dashboard?page=1&amp;access_token={auditor}" in second and "Older" not in second
+    links = re.findall(r'href="/engagements/([^/"]+)/dashboard\?access_token=([^"]+)"', second)
+    assert links == [(f"e%20{n}", auditor) for n in (4, 3, 2, 1, 0)]
+    for query, status in (("0", 422), ("-1", 422), ("abc", 422), ("1.5", 422), ("٣", 422),
+                          ("9999999", 422), ("3", 404)):  # fmt: skip
+        refused = client.get(f"/dashboard?page={query}&access_token={auditor}")
+        assert (refused.status_code, refused.mimetype) == (status, "text/html"), query

@@ -9,9 +9,10 @@ page shows is put in words and charts in engagement_page and overview_page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,6 +24,7 @@ from services.reporting.queries.dashboard import engagement_dashboard
 from services.reporting.queries.overview import overview_dashboard
 from shared.auth.access import TENANT_READERS
 from shared.clock import today
+from shared.domain.errors import InvalidCommand
 from shared.web import auth
 
 PAGE_DOC: dict[str, Any] = {
@@ -39,6 +41,27 @@ PAGE_DOC: dict[str, Any] = {
     ],
     "responses": {"200": {"description": "An HTML page", "content": {"text/html": {}}}},
 }
+OVERVIEW_DOC: dict[str, Any] = {
+    **PAGE_DOC,
+    "parameters": [
+        *PAGE_DOC["parameters"],
+        {
+            "in": "query",
+            "name": "page",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+            "description": "Which page of the engagements, newest first, 25 a page.",
+        },
+    ],
+}
+
+
+def page_number(args: Mapping[str, str]) -> int:
+    """The `page` query parameter: a whole number from 1 (1 when absent); 422 otherwise."""
+    given = args.get("page", "1").strip()
+    if not given.isascii() or not given.isdigit() or len(given) > 6 or int(given) < 1:
+        raise InvalidCommand("page must be a whole number from 1")
+    return int(given)
 
 
 def dashboard_blueprint(read_models: ReadModelsSource) -> Blueprint:
@@ -66,11 +89,12 @@ def dashboard_blueprint(read_models: ReadModelsSource) -> Blueprint:
     @blp.route("/dashboard")
     class OverviewDashboard(MethodView):
         @html_page(*TENANT_READERS)
-        @blp.doc(**PAGE_DOC)
+        @blp.doc(**OVERVIEW_DOC)
         def get(self) -> Any:
             """The organisation's overview (HTML; admin, HR and auditors): engagements by
-            phase, KPIs by status, reviews on time and late, every engagement with a link."""
-            shown = overview_dashboard(read_models(), g.principal)
+            phase, KPIs by status, reviews on time and late, and the engagements, newest
+            first, a page of 25 at a time (`?page=`, from 1), each with a link."""
+            shown = overview_dashboard(read_models(), g.principal, page_number(request.args))
             return page(200, "overview.html", viewer=viewer(g.principal),
                         **overview_page(shown, g.principal.tenant))  # fmt: skip
 

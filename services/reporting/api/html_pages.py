@@ -5,7 +5,7 @@ The pages take the usual `Authorization: Bearer` header or, so that a browser ca
 link, an `access_token` query parameter holding the same short-lived token. The request log
 records the path only (shared/web/app_factory.py), never the query string; the pages answer
 with `Referrer-Policy: no-referrer` and `Cache-Control: no-store` so the token does not travel
-on in a Referer header or stay in a cache. Errors are small HTML pages (401, 403, 404), never
+on in a Referer header or stay in a cache. Errors are small HTML pages (401, 403, 404, 422), never
 a 500 for a missing or bad token.
 """
 
@@ -33,6 +33,7 @@ PAGE_HEADERS = {
     " base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 }
 SIGN_IN = "Sign-in needed"
+ERROR_TITLES = {404: "Not found", 422: "Not understood"}
 
 
 def page(status: int, template: str, **context: Any) -> Response:
@@ -63,7 +64,7 @@ def html_page(*roles: str) -> Callable[[F], F]:
             try:
                 return view(*args, **kwargs)
             except DomainError as exc:
-                title = "Not found" if exc.status == 404 else "Not allowed"
+                title = ERROR_TITLES.get(exc.status, "Not allowed")
                 return error_page(exc.status, title, str(exc))
 
         return cast(F, wrapper)

@@ -4,8 +4,9 @@ newest engagements."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -15,6 +16,7 @@ from services.reporting.domain.charts import status_bar, status_colour, status_l
 
 # A row names only the statuses it has, the ones that need attention first.
 ROW_STATUSES = ("off_track", "at_risk", "on_track", "achieved")
+PLACEHOLDER = "engagement-id"
 
 
 def overview_page(shown: Mapping[str, Any], tenant: str) -> dict[str, Any]:
@@ -23,12 +25,16 @@ def overview_page(shown: Mapping[str, Any], tenant: str) -> dict[str, Any]:
     overview = shown["overview"]
     by_status = overview["kpis"]["by_status"]
     reviews = overview["reviews"]
+    to_engagement = _engagement_link()
     return {
         "title": "Organisation overview",
         "tenant": tenant,
         "overview": overview,
-        "rows": [_row(e, e["kpi_counts"]) for e in shown["rows"]],
+        "rows": [_row(e, e["kpi_counts"], to_engagement) for e in shown["rows"]],
         "total": shown["total"],
+        "shown": {key: shown[key] for key in ("page", "pages", "first", "last")},
+        "newer": _page_link(shown["page"] - 1) if shown["page"] > 1 else None,
+        "older": _page_link(shown["page"] + 1) if shown["page"] < shown["pages"] else None,
         "phases": [
             {"label": PHASE_LABELS[p], "count": n}
             for p, n in overview["engagements"]["by_phase"].items()
@@ -41,7 +47,20 @@ def overview_page(shown: Mapping[str, Any], tenant: str) -> dict[str, Any]:
     }
 
 
-def _row(engagement: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:
+def _page_link(number: int) -> str:
+    return link("dashboard.OverviewDashboard", page=number)
+
+
+def _engagement_link() -> Callable[[str], str]:
+    """The link to an engagement's page, built once per page (url_for is a quarter of a
+    row's cost): the path with the id put in, quoted as url_for would."""
+    built = link("dashboard.EngagementDashboard", engagement_id=PLACEHOLDER)
+    return lambda engagement_id: built.replace(PLACEHOLDER, quote(engagement_id, safe=""), 1)
+
+
+def _row(
+    engagement: Mapping[str, Any], counts: Mapping[str, int], to_engagement: Callable[[str], str]
+) -> dict[str, Any]:
     """One engagement's row: its people, phase, start, KPI counts, and a link to its page."""
     return {
         "executive": engagement["executive"]["name"],
@@ -55,5 +74,5 @@ def _row(engagement: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, 
             for s in ROW_STATUSES
             if counts[s]
         ],
-        "link": link("dashboard.EngagementDashboard", engagement_id=engagement["_id"]),
+        "link": to_engagement(engagement["_id"]),
     }

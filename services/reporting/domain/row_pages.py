@@ -163,15 +163,21 @@ def pages_for(
     return before, wanted
 
 
-def newest_pages(directory: Sequence[Entry], view: str, limit: int) -> list[int]:
-    """The pages that hold the view's last `limit` rows, last page first."""
+def newest_pages(
+    directory: Sequence[Entry], view: str, limit: int, skip: int = 0
+) -> tuple[int, list[int]]:
+    """For the view's `limit` rows before its last `skip` (newest first): how many of the
+    view's rows come after the last page to read, and the pages to read, last page first."""
     wanted: list[int] = []
-    seen = 0
+    after = seen = 0
     for index in range(len(directory) - 1, -1, -1):
         size = int(directory[index]["count"].get(view, 0))
+        if not wanted and after + size <= skip:
+            after += size
+            continue
         if size:
             wanted.append(index)
             seen += size
-        if seen >= limit:
+        if after + seen >= skip + limit:
             break
-    return wanted
+    return after, wanted

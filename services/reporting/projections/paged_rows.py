@@ -183,12 +183,15 @@ class PagedRows:
         start = offset - before
         return rows[start : start + limit], row_pages.total(head["pages"], view)
 
-    def newest(self, owner: str, tenant: str, view: str, limit: int) -> tuple[list[Row], int]:
-        """The view's last `limit` rows, newest first, and how many it has."""
+    def newest(
+        self, owner: str, tenant: str, view: str, limit: int, skip: int = 0
+    ) -> tuple[list[Row], int]:
+        """The view's `limit` rows before its last `skip`, newest first, and how many it has."""
         head = self._head(owner, tenant)
-        rows = [r for i in row_pages.newest_pages(head["pages"], view, limit)
-                for r in reversed(self._rows(head, i, view))]  # fmt: skip
-        return rows[:limit], row_pages.total(head["pages"], view)
+        after, indexes = row_pages.newest_pages(head["pages"], view, limit, skip)
+        rows = [r for i in indexes for r in reversed(self._rows(head, i, view))]
+        start = skip - after
+        return rows[start : start + limit], row_pages.total(head["pages"], view)
 
     def rows(
         self, owner: str, tenant: str, view: str = ALL,
