@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+# The local default key sealing webhook secrets (base64 of 32 bytes): set ML_WEBHOOKS_KEY
+DEV_WEBHOOKS_KEY = "ZGV2LW9ubHktd2ViaG9va3Mta2V5LWNoYW5nZS1tZSE="
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,20 @@ class ServiceConfig:
     schedule_seconds: float = 60.0
     on_track_below: float = 0.165
     at_risk_up_to: float = 0.33
+    # Webhooks (reporting service): 1 allows http and private or loopback targets (a local
+    # receiver, the tests); the key sealing signing secrets; the waits between attempts
+    webhooks_allow_private: int = 0
+    webhooks_key: str = DEV_WEBHOOKS_KEY
+    webhooks_retry_seconds: str = "5,300,1800,7200,18000,36000,36000"
+    webhooks_disable_after_seconds: float = 5 * 24 * 3600.0
+    webhooks_connect_timeout: float = 5.0
+    webhooks_total_timeout: float = 10.0
+    webhooks_senders: int = 8
+
+    @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        """The waits after each failed webhook attempt, in seconds."""
+        return tuple(float(part) for part in self.webhooks_retry_seconds.split(",") if part)
 
     @property
     def database(self) -> str:

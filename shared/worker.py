@@ -111,15 +111,17 @@ def consumer_loop(
     contexts: Sequence[str],
     handler: Handler,
     positions: PositionSource | None = None,
+    group: str | None = None,
 ) -> Loop:
-    """A consumer of the contexts' topics in this service's group, feeding `handler`;
-    rewound where `positions` says (on assignment and between batches) when given."""
+    """A consumer of the contexts' topics in this service's group (or `group`), feeding
+    `handler`; rewound where `positions` says (on assignment and between batches) when given."""
     config = resources.config
     topics = [config.topic(c) for c in contexts]
+    group = group or config.group_id
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers,
-        group_id=config.group_id,
-        client_id=config.group_id,
+        group_id=group,
+        client_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
@@ -129,7 +131,7 @@ def consumer_loop(
     runner = ConsumerRunner(
         consumer,
         handler,
-        KafkaDeadLetters(config.kafka_bootstrap_servers, config.group_id),
+        KafkaDeadLetters(config.kafka_bootstrap_servers, group),
         max_attempts=config.consumer_max_attempts,
         is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
         positions=positions,

@@ -15,9 +15,16 @@ from services.reporting.api.feedback import feedback_blueprint
 from services.reporting.api.kpis import kpis_blueprint
 from services.reporting.api.summary import summary_blueprint
 from services.reporting.api.timeline import timeline_blueprint
+from services.reporting.api.webhooks import Reads, webhooks_blueprint
+from services.reporting.handlers import WebhookHandlers
+from services.reporting.handlers.base import Services
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries import ReadModelsSource
+from services.reporting.webhooks.resources import WebhookResources
+from services.reporting.webhooks.sender import resolve
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.config import ServiceConfig
+from shared.crypto.secret_box import SecretBox
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
 
@@ -31,10 +38,23 @@ def active_read_models(resources: Resources) -> ReadModelsSource:
     return lambda: ReadModels.active(resources.database)
 
 
-def create_app(config: ServiceConfig | None = None, resources: Resources | None = None) -> Flask:
-    """The reporting API; reads only its own read models."""
+def create_app(
+    config: ServiceConfig | None = None,
+    resources: WebhookResources | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Flask:
+    """The reporting API; reads only its own read models and keeps the webhook
+    subscriptions (its one write side)."""
     config = config or ServiceConfig.from_env("reporting")
-    resources = resources or Resources(config)
+    resources = resources or WebhookResources(config)
     read_models = active_read_models(resources)
     blueprints = [blueprint(read_models) for blueprint in BLUEPRINTS]
+    services = Services(resources, SecretBox.from_base64(config.webhooks_key), clock, resolve,
+                        allow_private=bool(config.webhooks_allow_private))  # fmt: skip
+    blueprints.append(webhooks_blueprint(WebhookHandlers(services), webhook_reads(resources)))
     return create_service_app(config, "Mastery Ledger reporting service", blueprints, resources)
+
+
+def webhook_reads(resources: WebhookResources) -> Reads:
+    """The subscription directory and the delivery store, opened on the first call."""
+    return lambda: (resources.webhook_directory, resources.deliveries)

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from pymongo.database import Database
 
+from services.reporting.domain.audit import is_tenant_event
 from services.reporting.projections.audit import AuditProjection
 from services.reporting.projections.feedback import FeedbackProjection
 from services.reporting.projections.indexes import IndexProjection
@@ -44,11 +45,12 @@ class Projector:
                 else ReadModels(database, generation)
             )
         self.models = models
+        self.audit = AuditProjection(models)
         self.projections: list[Projection] = [
             MongoEngagementDirectory(models["engagements"]),
             TimelineProjection(models),
             KpiProjection(models),
-            AuditProjection(models),
+            self.audit,
             FeedbackProjection(models),
             IndexProjection(models),
             OverviewProjection(models),  # last: it reads what the others wrote
@@ -63,5 +65,8 @@ class Projector:
         missing = missing_attributes(envelope)
         if missing:
             raise ValueError(f"not an event envelope: lacks {', '.join(missing)}")
+        if is_tenant_event(envelope):  # a webhook subscription's: the tenant's audit trail
+            self.audit.handle(envelope)
+            return
         for projection in self.projections:
             projection.handle(envelope)

@@ -1,5 +1,5 @@
-"""Reporting worker: python -m services.reporting.worker (projections from both topics);
-`bootstrap(config)` is its composition root.
+"""Reporting worker: python -m services.reporting.worker (projections from every topic, and
+webhook delivery); `bootstrap(config)` is its composition root.
 
 It writes to the active generation of read models. The consumer runner rewinds it after a
 rebuild switches generations (`shared/messaging/rewind.py`): the live projector is its
@@ -10,17 +10,29 @@ idempotent), whether the switch comes while it runs or before a partition is ass
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from kafka.structs import TopicPartition
 from pymongo.database import Database
 
+from services.reporting.commands import DisableSubscription
+from services.reporting.handlers import WebhookHandlers
+from services.reporting.handlers.base import Services
 from services.reporting.projections.read_models import pointer
 from services.reporting.projector import Projector
+from services.reporting.webhooks.dispatcher import Dispatcher
+from services.reporting.webhooks.fan_out import FanOut
+from services.reporting.webhooks.resources import WebhookResources
+from services.reporting.webhooks.sender import Sender, resolve
+from shared.auth.caller import Caller
+from shared.auth.tokens import Principal
+from shared.clock import SYSTEM_CLOCK
 from shared.config import ServiceConfig
+from shared.crypto.secret_box import SecretBox
 from shared.messaging.rewind import Epoch
-from shared.resources import Resources
-from shared.worker import Worker, consumer_loop, run_worker
+from shared.messaging.topics import CONTEXTS
+from shared.worker import Worker, consumer_loop, relay_loop, run_worker
 
 
 class LiveProjector:
@@ -50,13 +62,47 @@ class LiveProjector:
         self._projector(envelope)
 
 
-def bootstrap(config: ServiceConfig, resources: Resources | None = None) -> Worker:
-    """The reporting worker's composition root: one consumer of both topics feeding every
-    projection of the active generation (these resources, or the configured ones)."""
-    resources = resources or Resources(config)
+def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) -> Worker:
+    """The reporting worker's composition root (these resources, or the configured ones):
+    one consumer of every topic feeding every projection of the active generation; and
+    webhook delivery: the relay of the subscriptions' outbox to the webhooks topic, the
+    fan-out (a consumer of every topic in a group of its own) and the dispatcher."""
+    resources = resources or WebhookResources(config)
     live = LiveProjector(resources.database)
-    loop = consumer_loop(resources, ["assessment", "kpi"], live, positions=live)
-    return Worker([loop], resources)
+    projections = consumer_loop(resources, CONTEXTS, live, positions=live)
+    dispatcher = webhook_dispatcher(config, resources)
+    fan_out = FanOut(resources.webhook_directory, resources.deliveries, dispatcher,
+                     resources.subscription)  # fmt: skip
+    deliveries = consumer_loop(resources, CONTEXTS, fan_out, group=f"{config.group_id}.webhooks")
+    relay = relay_loop(resources, "webhooks")
+    return Worker([projections, relay, deliveries, dispatcher.run], resources)
+
+
+def webhook_dispatcher(config: ServiceConfig, resources: WebhookResources) -> Dispatcher:
+    """The dispatcher, disabling a failing subscription through its handler (as `system`)."""
+    box = SecretBox.from_base64(config.webhooks_key)
+    allow_private = bool(config.webhooks_allow_private)
+    handlers = WebhookHandlers(
+        Services(resources, box, SYSTEM_CLOCK, resolve, allow_private=allow_private)
+    )
+
+    def disable(subscription_id: str, failing_since: str) -> None:
+        subscription = resources.subscription(subscription_id)
+        if subscription is None:
+            return
+        system = Caller(Principal("system", subscription.tenant, frozenset({"system"})),
+                        str(uuid.uuid4()))  # fmt: skip
+        command = DisableSubscription(subscription_id=subscription_id,
+                                      failing_since=failing_since,
+                                      reason="every delivery failed for too long")  # fmt: skip
+        handlers.handle(command, system)
+
+    sender = Sender(allow_private, config.webhooks_connect_timeout, config.webhooks_total_timeout)
+    return Dispatcher(
+        resources.deliveries, resources.subscription, sender, box, disable,
+        schedule=config.retry_schedule, disable_after=config.webhooks_disable_after_seconds,
+        senders=config.webhooks_senders,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

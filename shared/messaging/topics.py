@@ -1,4 +1,5 @@
-"""The topics of the system: one per bounded context plus its dead-letter topic."""
+"""The topics of the system: one per bounded context (assessment, kpi, and the reporting
+service's webhook subscriptions) plus its dead-letter topic."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from shared.config import ServiceConfig
 
 log = logging.getLogger(__name__)
 
-CONTEXTS = ("assessment", "kpi")
+CONTEXTS = ("assessment", "kpi", "webhooks")
 RETAINED_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
 
 

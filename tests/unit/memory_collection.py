@@ -3,8 +3,9 @@ queries make, for unit tests of projections, queries and routes without a databa
 
 Filters: equality (dotted keys too), `$in`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$or`;
 `find` answers a cursor with `sort`, `skip` and `limit`; projections of included or excluded
-fields; `count_documents`; `update_one` with `$set`; `replace_one` and `delete_one` with
-any filter of the subset, answering `matched_count`; `aggregate` with `$match` and a `$group`
+fields; `count_documents`; `update_one` with `$set` and `$inc` (an `_id` upsert too),
+answering the counts; `replace_one` and `delete_one` with any filter of the subset, answering
+`matched_count`; `aggregate` with `$match` and a `$group`
 counting with `$sum: 1`. Every filter a caller sends is kept in `filters`, so a test can check
 what the queries asked."""
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bson.codec_options import DEFAULT_CODEC_OPTIONS
@@ -164,10 +166,28 @@ class MemoryCollection:
             del self.stored[document["_id"]]
         return Changed(len(found))
 
-    def update_one(self, filter: dict[str, Any], update: Mapping[str, Any]) -> None:
-        for document in self._matching(filter)[:1]:
+    def update_one(
+        self, filter: dict[str, Any], update: Mapping[str, Any], upsert: bool = False
+    ) -> Updated:
+        found = self._matching(filter)[:1]
+        if not found and upsert and isinstance(filter.get("_id"), str):
+            found = [{"_id": filter["_id"]}]
+        for document in found:
+            before = pickle.dumps(document)
             document.update(update.get("$set", {}))
+            for field, step in update.get("$inc", {}).items():
+                document[field] = document.get(field, 0) + step
             self.stored[document["_id"]] = pickle.dumps(document)
+            return Updated(1, int(pickle.dumps(document) != before))
+        return Updated(0, 0)
+
+
+@dataclass(frozen=True)
+class Updated:
+    """What pymongo's UpdateResult tells: how many matched, how many changed."""
+
+    matched_count: int
+    modified_count: int
 
 
 class MemoryDatabase:

@@ -25,6 +25,7 @@ from services.kpi.domain.status import StatusThresholds
 from services.kpi.handlers.base import Services
 from services.kpi.policies import measure_kpis_from_closed_round
 from services.reporting.projector import Projector
+from services.reporting.webhooks.resources import WebhookResources
 from shared.clock import Clock
 from shared.config import ServiceConfig
 from shared.eventstore.memory_event_store import MemoryEventStore
@@ -153,11 +154,13 @@ def project(database: Any, envelopes: list[dict[str, Any]]) -> None:
         projector(envelope)
 
 
-class MemoryResources(Resources):
+class MemoryResources(WebhookResources):
     """Resources whose database is in memory (nothing else is ever opened)."""
 
-    def __init__(self, config: ServiceConfig, database: MemoryDatabase) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: ServiceConfig, database: MemoryDatabase, event_store: Any = None
+    ) -> None:
+        super().__init__(config, event_store=event_store)
         self._memory = database
 
     @property

@@ -37,10 +37,21 @@ BEFORE_AFTER: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
 }
 
 
+TENANT_CONTEXTS = ("webhooks",)  # contexts whose events belong to a tenant, not an engagement
+
+
+def is_tenant_event(envelope: Mapping[str, Any]) -> bool:
+    """Whether the event is the tenant's (a webhook subscription's), of no engagement."""
+    parts = str(envelope.get("type", "")).split(".")
+    return len(parts) > 2 and parts[1] in TENANT_CONTEXTS
+
+
 def subject_of(name: str, data: Mapping[str, Any]) -> str:
     """What changed: the engagement, a KPI (by name), a feedback round, a barrier..."""
     if name.startswith("Kpi") or name == "MeasurementRecorded":
         return f"KPI '{data.get('kpi_name') or (data.get('definition') or {}).get('name')}'"
+    if "subscription_id" in data:
+        return f"webhook subscription {data['subscription_id']}"
     if "round_id" in data:
         return f"feedback round {data['round_id']}"
     for key in ("barrier_id", "profile_id", "session_id", "stakeholder_id", "review_id"):
@@ -55,7 +66,7 @@ def audit_record(envelope: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "_id": envelope["id"],
         "tenant": envelope["tenant"],
-        "engagement_id": envelope["subject"],
+        "engagement_id": None if is_tenant_event(envelope) else envelope["subject"],
         "time": envelope["time"],
         "type": envelope["type"],
         "event": name,

@@ -148,6 +148,39 @@ LINES: dict[str, Describe] = {
         f"Engagement moved from {_phase(d.get('from_phase'))} to {_phase(d.get('to_phase'))}"
     ),
     "EngagementCancelled": lambda d: f"Engagement cancelled during {_phase(d.get('from_phase'))}",
+    "WebhookSubscriptionCreated": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} created for {d.get('endpoint')}"
+        f" ({', '.join(d.get('event_types') or [])})"
+    ),
+    "WebhookSubscriptionChanged": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} changed: "
+        + ", ".join(k for k in ("endpoint", "event_types", "description") if d.get(k) is not None)
+    ),
+    "WebhookSecretRotated": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} signs with a new secret (the previous"
+        f" one until {d.get('previous_expires_at')})"
+    ),
+    "WebhookSubscriptionPaused": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} paused"
+    ),
+    "WebhookSubscriptionResumed": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} resumed"
+    ),
+    "WebhookSubscriptionDisabled": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} disabled: every delivery failed since"
+        f" {d.get('failing_since')}"
+    ),
+    "WebhookSubscriptionDeleted": lambda d: (
+        f"Webhook subscription {d.get('subscription_id')} deleted"
+    ),
+    "WebhookDeliveriesReplayed": lambda d: (
+        f"Failed deliveries of webhook subscription {d.get('subscription_id')} replayed"
+        + (
+            f": event {d['event_id']}"
+            if d.get("event_id")
+            else f" from {d.get('since') or 'the first'} to {d.get('until') or 'now'}"
+        )
+    ),
 }
 
 

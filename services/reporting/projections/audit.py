@@ -53,7 +53,8 @@ class AuditProjection:
         if shown(envelope):
             key = [envelope["time"], envelope["streamid"], envelope["streamversion"]]
             record = {**audit_record(envelope), "key": key}
-            self._trail.add(engagement_owner(envelope["subject"]), tenant, record)
+            if record["engagement_id"] is not None:
+                self._trail.add(engagement_owner(envelope["subject"]), tenant, record)
             self._trail.add(tenant_owner(tenant), tenant, record)
         row = {"_id": envelope["id"], "key": [envelope["streamid"], envelope["streamversion"]],
                "envelope": envelope}  # fmt: skip
