@@ -48,6 +48,9 @@ def system() -> Iterator[System]:
         "ML_TOPIC_PREFIX": f"e2e{run}",
         "ML_DB_PREFIX": f"e2e_{run}",
         "WEB_CONCURRENCY": "2",
+        # webhook receivers of the tests listen on 127.0.0.1 over http; retries come fast
+        "ML_WEBHOOKS_ALLOW_PRIVATE": "1",
+        "ML_WEBHOOKS_RETRY_SECONDS": "1,1,2,2,4",
     }
     stack.stop(profile)  # leftovers of an interrupted run
     started = stack.start(profile, env)
