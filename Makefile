@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# the official AsyncAPI JSON Schemas (npm @asyncapi/specs, pinned in deploy/asyncapi/package.json)
+# that the unit tests validate /asyncapi.json against
+SPECS_DIR   := .cache/asyncapi
+SPECS_STAMP := $(SPECS_DIR)/.installed-stamp
 
 SUB ?= coach-1
 TENANT ?= acme
@@ -21,7 +25,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the project with its dev tools
+$(SPECS_STAMP): deploy/asyncapi/package.json
+	mkdir -p $(SPECS_DIR)
+	cp deploy/asyncapi/package.json $(SPECS_DIR)/package.json
+	npm install --prefix $(SPECS_DIR) --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(SPECS_STAMP)
+
+install: $(STAMP) $(SPECS_STAMP)  ## create .venv and install the project with its dev tools (and the AsyncAPI schemas the tests use)
 
 run: $(STAMP)  ## start Kafka, the Mongo-wire server, three APIs and three workers (dev profile)
 	$(PY) deploy/local/stack.py up --profile dev
@@ -41,10 +51,10 @@ rebuild: $(STAMP)  ## rebuild every reporting read model from the topics, then s
 token: $(STAMP)  ## print a dev token: make token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey'
 	@$(PY) -m shared.cli.mint_token --sub '$(SUB)' --tenant '$(TENANT)' --roles '$(ROLES)' --name '$(NAME)'
 
-test: lint  ## lint, then every tier (unit, integration, e2e) on the real test infrastructure
+test: lint $(SPECS_STAMP)  ## lint, then every tier (unit, integration, e2e) on the real test infrastructure
 	$(PY) -m pytest
 
-test-unit: $(STAMP)  ## unit tier: pure logic, no I/O
+test-unit: $(STAMP) $(SPECS_STAMP)  ## unit tier: pure logic, no I/O
 	$(PY) -m pytest -m unit
 
 test-integration: $(STAMP)  ## integration tier: real Kafka and Mongo-wire server

@@ -65,6 +65,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     app.extensions[docs.API_EXTENSION] = api
     app.register_blueprint(docs.docs_blueprint())
+    app.register_blueprint(docs.asyncapi_blueprint(config))
     problems.register(app)  # after Api(), which registers its own HTTP error handler
     app.before_request(_start_request)
     app.before_request(input_limits.check_request)  # before the first write (a key's claim)

@@ -1,10 +1,16 @@
-"""A browsable API page rendered from the service's own OpenAPI document (no CDN, no JS)."""
+"""A browsable API page rendered from the service's own OpenAPI document (no CDN, no JS),
+and the AsyncAPI document of the events beside openapi.json."""
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
-from flask import Blueprint, current_app, render_template_string
+from flask import Blueprint, Response, current_app, render_template_string
+
+from shared.config import ServiceConfig
+from shared.events.asyncapi import asyncapi_document
 
 API_EXTENSION = "openapi"
 PAGE = """<!doctype html>
@@ -19,7 +25,8 @@ PAGE = """<!doctype html>
 </style></head><body>
 <h1>{{ title }}</h1>
 <p>Machine-readable: <a href="openapi.json"><code>openapi.json</code></a> (OpenAPI {{ version }}).
-Errors are <code>application/problem+json</code>.</p>
+Errors are <code>application/problem+json</code>. The events, on Kafka and by webhook:
+<a href="asyncapi.json"><code>asyncapi.json</code></a> (AsyncAPI 3.0).</p>
 {% for op in operations %}<div class="op"><span class="m {{ op.method }}">{{ op.method }}</span>
 <code>{{ op.path }}</code><span class="auth">{{ op.auth }}</span>
 <p class="d">{{ op.summary }}</p>{% if op.body %}<p class="d">Body: <code>{{ op.body }}</code></p>
@@ -40,6 +47,22 @@ def docs_blueprint() -> Blueprint:
             version=spec["openapi"],
             operations=list(_operations(spec)),
         )
+
+    return blp
+
+
+def asyncapi_blueprint(config: ServiceConfig) -> Blueprint:
+    """GET /asyncapi.json: the published events' AsyncAPI document, no token (like
+    /openapi.json: it holds no tenant data)."""
+    blp = Blueprint("asyncapi", __name__)
+
+    @functools.cache
+    def body() -> str:  # the catalogue and the config do not change while the process runs
+        return json.dumps(asyncapi_document(config))
+
+    @blp.get("/asyncapi.json")
+    def asyncapi() -> Response:
+        return Response(body(), mimetype="application/json")
 
     return blp
 
