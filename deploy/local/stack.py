@@ -121,6 +121,23 @@ def _answers(url: str) -> bool:
         return False
 
 
+def kill(profile: infra.Profile, name: str, timeout: float = 10.0) -> None:
+    """SIGKILL one process (its whole group), as a crash would, and wait until it is gone;
+    `start` then brings it back."""
+    process = next(p for p in processes(profile) if p.name == name)
+    pid = _running(profile, process)
+    if pid is None:
+        return
+    os.killpg(pid, signal.SIGKILL)
+    child = _children.get(pid)
+    if child is not None:
+        child.wait(timeout)
+        return
+    deadline = time.monotonic() + timeout
+    while _running(profile, process) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def stop(profile: infra.Profile, timeout: float = 20.0) -> list[str]:
     """SIGTERM every running process (its whole group), then SIGKILL what lingers."""
     stopped = []
