@@ -164,10 +164,11 @@ def _base_port(profile: infra.Profile, env: Mapping[str, str] | None = None) -> 
 
 def system_env(profile: infra.Profile, infra_env: Mapping[str, str]) -> dict[str, str]:
     """The environment the services run with: this one, the infrastructure's addresses and
-    each write service's relay doorbell (UDP, base port + 10 and + 11)."""
+    each service's relay doorbell (UDP, base port + 10, + 11 and + 12: reporting's relays the
+    webhook subscriptions' events)."""
     base = _base_port(profile)
     doorbells = {f"ML_{service.upper()}_RELAY_DOORBELL": f"127.0.0.1:{base + 10 + offset}"
-                 for offset, service in enumerate(SERVICES[:2])}  # fmt: skip
+                 for offset, service in enumerate(SERVICES)}  # fmt: skip
     return {**doorbells, **os.environ, **infra_env, "PYTHONUNBUFFERED": "1"}
 
 

@@ -280,3 +280,15 @@ def test_a_subscription_failing_for_the_whole_window_is_disabled_by_an_event():
     world.now += 100
     world.dispatcher.deliver_due()
     assert len(world.sender.sent) == sent  # held while disabled
+
+
+def test_a_secret_sealed_under_another_key_signs_nothing_and_nothing_is_sent():
+    world = World(FakeSender(200))
+    created = world.subscribe()
+    world.dispatcher = world._dispatcher(SecretBox(bytes([7]) * 32), (5.0,), 1e9)
+    world.fan_out = FanOut(world.directory, world.store, world.dispatcher, world.subscription)
+    world.fan_out(event(1))
+    world.dispatcher.deliver_due()
+    assert world.sender.sent == []
+    log = queries.attempts(world.directory, world.store, HR.principal, created["id"], 5, 0)
+    assert "ML_WEBHOOKS_KEY" in log["attempts"][0]["error"]

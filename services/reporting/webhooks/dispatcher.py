@@ -24,9 +24,9 @@ from typing import Any
 
 from services.reporting.domain import webhook_delivery as rules
 from services.reporting.domain.webhook_subscription import ACTIVE, DELETED, WebhookSubscription
-from services.reporting.webhooks.deliveries import PENDING, DeliveryStore
+from services.reporting.webhooks.deliveries import PENDING, Attempt, DeliveryStore
 from services.reporting.webhooks.sender import Sender
-from shared.crypto.secret_box import SecretBox
+from shared.crypto.secret_box import SealedValueError, SecretBox
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]  # (subscription, engagement)
@@ -179,10 +179,7 @@ class Dispatcher:
             return True
         now = self._now()
         stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
-        secrets = [
-            self._box.open(sealed, subscription.subscription_id)
-            for sealed in subscription.signing_secrets(stamp.replace("+00:00", "Z"))
-        ]
+        secrets = self._secrets(subscription, stamp.replace("+00:00", "Z"))
         body = bytes(delivery["body"])
         headers = {
             "Content-Type": CONTENT_TYPE, "User-Agent": "MasteryLedger-Webhooks/1",
@@ -190,7 +187,12 @@ class Dispatcher:
             "webhook-signature": rules.signature_header(secrets, delivery["event_id"],
                                                         int(now), body),
         }  # fmt: skip
-        attempt = self._sender.post(subscription.url, body, headers)
+        unsigned = "no signing secret opens with ML_WEBHOOKS_KEY: rotate the secret"
+        attempt = (
+            self._sender.post(subscription.url, body, headers)
+            if secrets
+            else Attempt(stamp, None, 0.0, error=unsigned)
+        )
         if attempt.succeeded:
             self._store.delivered(delivery, attempt)
             return True
@@ -204,6 +206,17 @@ class Dispatcher:
             done = False
         self._check_failing(subscription.subscription_id)
         return done
+
+    def _secrets(self, subscription: WebhookSubscription, now: str) -> list[str]:
+        """The secrets that sign now, opened (one sealed under another key is left out)."""
+        opened = []
+        for sealed in subscription.signing_secrets(now):
+            try:
+                opened.append(self._box.open(sealed, subscription.subscription_id))
+            except SealedValueError:
+                log.error("webhook secret does not open with this key",
+                          extra={"subscription": subscription.subscription_id})  # fmt: skip
+        return opened
 
     def _check_failing(self, subscription_id: str) -> None:
         since = self._store.failing_since(subscription_id)
