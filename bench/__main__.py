@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import as_of, command, peer, propagation, rebuild, scale
+from bench import as_of, command, peer, propagation, rebuild, scale, webhooks
 from bench.common import bench, say
 
 
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         as_of.run(running, queries=200 if args.quick else 2_000)
         propagation.run(running, seconds=20 if args.quick else 60,
                         baseline=100 if args.quick else 300)  # fmt: skip
+        webhooks.run(running, seconds=20 if args.quick else 40,
+                     backlog=200 if args.quick else 400)  # fmt: skip
         rebuild.run(running, events=2_000 if args.quick else 5_000)
         command.run(running, requests=100 if args.quick else 500)
         peer.run(running, commands=peer.QUICK_COMMANDS if args.quick else peer.COMMANDS,
