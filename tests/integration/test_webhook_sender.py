@@ -33,7 +33,7 @@ class Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.posts.append(self.path)
                 if self.path == "/slow":
@@ -50,7 +50,7 @@ class Server:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer.landed += 1
                 self.send_response(200)
                 self.end_headers()
