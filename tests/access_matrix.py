@@ -93,6 +93,7 @@ REPORTING: dict[str, tuple[str, ...]] = {
     "GET /overview": TENANT_WIDE,
     "GET /dashboard": TENANT_WIDE,
     "GET /managers/me/kpis": (R, R, R, R, R, R, R),
+    "GET /webhooks": (R, NO, NO, NO, R, NO, NO),
 }
 TABLES = {"assessment": ASSESSMENT, "kpi": KPI, "reporting": REPORTING}
 
