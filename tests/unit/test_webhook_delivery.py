@@ -292,3 +292,17 @@ def test_a_secret_sealed_under_another_key_signs_nothing_and_nothing_is_sent():
     assert world.sender.sent == []
     log = queries.attempts(world.directory, world.store, HR.principal, created["id"], 5, 0)
     assert "ML_WEBHOOKS_KEY" in log["attempts"][0]["error"]
+
+
+def test_a_2xx_from_the_receiver_sends_its_other_waiting_deliveries_at_once():
+    world = World(FakeSender(None, None, 200), schedule=(300.0,))
+    world.subscribe()
+    world.fan_out(event(1, "e1"))
+    world.fan_out(event(2, "e2"))
+    world.dispatcher.deliver_due()  # both refused: each waits about 5 minutes
+    world.now += 1
+    assert world.dispatcher.deliver_due() == 0
+    world.fan_out(event(3, "e3", after=2))  # a new engagement's event: the receiver is back
+    assert world.dispatcher.deliver_due() == 1
+    assert world.dispatcher.deliver_due() == 2  # e1 and e2 no longer wait for their retry
+    assert sorted(s[2]["webhook-id"] for s in world.sender.sent[-3:]) == ["ev-1", "ev-2", "ev-3"]

@@ -195,6 +195,7 @@ class Dispatcher:
         )
         if attempt.succeeded:
             self._store.delivered(delivery, attempt)
+            self._receiver_back(subscription.subscription_id, now)
             return True
         failures = int(delivery.get("failures", 0)) + 1
         if rules.exhausted(failures, self._schedule):
@@ -202,10 +203,22 @@ class Dispatcher:
             done = True
         else:
             entry["due"] = now + rules.retry_delay(failures, self._draw(), self._schedule)
+            entry["unreached"] = attempt.status is None  # refused or timed out: no answer
             self._store.retry_later(delivery, attempt, entry["due"])
             done = False
         self._check_failing(subscription.subscription_id)
         return done
+
+    def _receiver_back(self, subscription_id: str, now: float) -> None:
+        """A 2xx from the receiver: its deliveries waiting for a retry because it could not be
+        reached go now (a receiver back from an outage gets its backlog at once, not at each
+        delivery's next retry); one it answered with an error keeps its schedule."""
+        with self._lock:
+            for (subscription, _), queue in self._queues.items():
+                if subscription != subscription_id or not queue or not queue[0].get("unreached"):
+                    continue
+                queue[0]["due"] = min(float(queue[0]["due"]), now)
+            self._lock.notify_all()
 
     def _secrets(self, subscription: WebhookSubscription, now: str) -> list[str]:
         """The secrets that sign now, opened (one sealed under another key is left out)."""
