@@ -172,16 +172,20 @@ def p95(latency: Latency) -> float:
     return percentile(latency.samples, 95)
 
 
+def level_table(grown: Grown, figures: dict[str, Latency]) -> None:
+    """One level's p50 and p95 of every operation, printed as soon as it is measured (a run
+    stopped later keeps what it measured)."""
+    table(
+        f"at {grown.events:,} published events ({grown.engagements} engagements, "
+        f"{TENANTS} tenants), N={figures['command'].n} each",
+        ["", "p50 ms", "p95 ms"],
+        [[name, ms(figures[name].p50), ms(p95(figures[name]))] for name in figures],
+    )
+
+
 def report(levels: list[tuple[Grown, dict[str, Latency]]]) -> None:
-    """Per level: p50 and p95 of every operation; then each one's growth."""
+    """Each operation's growth from the first level to the last, and the worst."""
     operations = list(levels[0][1])
-    for grown, figures in levels:
-        table(
-            f"at {grown.events:,} published events ({grown.engagements} engagements, "
-            f"{TENANTS} tenants), N={figures['command'].n} each",
-            ["", "p50 ms", "p95 ms"],
-            [[name, ms(figures[name].p50), ms(p95(figures[name]))] for name in operations],
-        )
     first, last = levels[0], levels[-1]
     growth = {name: ratio(last[1][name].p50, first[1][name].p50) for name in operations}
     table(f"growth: p50 at {last[0].events:,} events / p50 at {first[0].events:,}",
@@ -203,6 +207,7 @@ def run(running: Bench, levels: tuple[int, ...] = LEVELS, rounds: int = 100) -> 
             f"({grown.seconds:.0f} s of seeding so far); measuring ...")  # fmt: skip
         at = Grown(grown.events, grown.engagements, grown.seconds)
         measured.append((at, measure(system, grown, rounds)))
+        level_table(*measured[-1])
     report(measured)
 
 
