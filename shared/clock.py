@@ -23,6 +23,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def instant(moment: datetime) -> str:
+    """An instant as event times are written: RFC 3339 UTC, milliseconds, a Z (naive: UTC),
+    so that instants compare as strings."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass(frozen=True)
 class Clock:
     """Reads the time through `now` (the system's unless given)."""

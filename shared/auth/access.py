@@ -59,3 +59,9 @@ class Rule:
         """Forbidden (403) unless the caller's roles allow the action."""
         if not self.allows(roles):
             raise Forbidden(self.refusal)
+
+
+# Who manages a tenant's webhook subscriptions (reporting service): by token role.
+WEBHOOK_MANAGERS = Rule(
+    frozenset({"hr", "admin"}), "webhook subscriptions are managed by hr and admin"
+)

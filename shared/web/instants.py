@@ -8,12 +8,12 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from shared.clock import instant
+
 
 def normalise(value: datetime) -> str:
     """UTC, millisecond precision, Z suffix."""
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+    return instant(value)
 
 
 def now() -> str:

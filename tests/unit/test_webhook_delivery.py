@@ -22,7 +22,7 @@ from services.reporting.commands import (
 )
 from services.reporting.domain.webhook_subscription import DISABLED, WebhookSubscription
 from services.reporting.handlers import WebhookHandlers
-from services.reporting.handlers.base import Services, instant
+from services.reporting.handlers.base import Services
 from services.reporting.queries import webhooks as queries
 from services.reporting.webhooks.deliveries import Attempt, DeliveryStore
 from services.reporting.webhooks.directory import SubscriptionDirectory
@@ -30,7 +30,7 @@ from services.reporting.webhooks.dispatcher import Dispatcher, webhook_body
 from services.reporting.webhooks.fan_out import FanOut
 from shared.auth.caller import Caller
 from shared.auth.tokens import Principal
-from shared.clock import Clock
+from shared.clock import Clock, instant
 from shared.crypto.secret_box import SecretBox
 from shared.domain.errors import Forbidden, InvalidCommand, NotFound
 from shared.eventstore.memory_event_store import MemoryEventStore

@@ -5,15 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.web.fields import StrictInteger, StrictSchema
+from shared.web.instants import Instant
 
 Url = fields.String(required=True, validate=validate.Length(1, 2048))
 Types = fields.List(fields.String(validate=validate.Length(1, 200)),
                     validate=validate.Length(1, 100))  # fmt: skip
 Reason = fields.String(validate=validate.Length(1, 1000))
-INSTANT = validate.Regexp(
-    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
-    error="must be an RFC 3339 date or instant",
-)
 
 
 class CreateSubscriptionSchema(StrictSchema):
@@ -43,8 +40,8 @@ class RotateSchema(StrictSchema):
 
 class ReplaySchema(StrictSchema):
     event_id = fields.String(validate=validate.Length(1, 200))
-    since = fields.String(data_key="from", validate=INSTANT)
-    until = fields.String(data_key="to", validate=INSTANT)
+    since = Instant(data_key="from")
+    until = Instant(data_key="to")
     reason = Reason
 
 

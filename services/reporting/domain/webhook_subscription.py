@@ -21,7 +21,6 @@ from shared.events.envelope import event_name
 CONTEXT = "webhooks"
 ALL_TYPES = "*"
 ACTIVE, PAUSED, DISABLED, DELETED = "active", "paused", "disabled", "deleted"
-MANAGED_BY = ("hr", "admin")  # the token roles that manage a tenant's subscriptions
 
 
 def wants(subscription_types: Iterable[str], event_type: str) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol
 
 from services.reporting.domain.webhook_subscription import WebhookSubscription
@@ -55,8 +54,3 @@ class Services:
     def subscriptions(self) -> Repository[WebhookSubscription]:
         """The subscriptions (one stream each)."""
         return Repository(self.adapters.event_store, WebhookSubscription)
-
-
-def instant(moment: datetime) -> str:
-    """An instant as the events write theirs: RFC 3339 UTC with milliseconds and a Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -25,16 +25,17 @@ from services.reporting.domain.webhook_subscription import (
     ACTIVE,
     ALL_TYPES,
     DELETED,
-    MANAGED_BY,
     PAUSED,
     WebhookSubscription,
     WebhookSubscriptionCreated,
     origin,
 )
-from services.reporting.handlers.base import Services, instant
+from services.reporting.handlers.base import Services
+from shared.auth.access import WEBHOOK_MANAGERS
 from shared.auth.caller import Caller
+from shared.clock import instant
 from shared.commands import Result
-from shared.domain.errors import Forbidden, InvalidCommand, NotFound
+from shared.domain.errors import InvalidCommand, NotFound
 from shared.events.catalogue import catalogue
 
 DELIVERED_CONTEXTS = ("assessment", "kpi")  # the engagement events a subscription can take
@@ -151,8 +152,7 @@ def update(
 
 def require_manager(caller: Caller) -> None:
     """Forbidden (403) unless the caller manages the tenant's webhooks."""
-    if not caller.principal.has_any(*MANAGED_BY):
-        raise Forbidden(f"webhook subscriptions are managed by {' and '.join(MANAGED_BY)}")
+    WEBHOOK_MANAGERS.require(caller.principal.roles)
 
 
 def event_types(given: Sequence[str]) -> tuple[str, ...]:

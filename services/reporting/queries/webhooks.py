@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from services.reporting.domain.webhook_subscription import DELETED, MANAGED_BY
+from services.reporting.domain.webhook_subscription import DELETED
+from shared.auth.access import WEBHOOK_MANAGERS
 from shared.auth.tokens import Principal
-from shared.domain.errors import Forbidden, NotFound
+from shared.domain.errors import NotFound
 
 
 class Directory(Protocol):
@@ -26,8 +27,7 @@ class Deliveries(Protocol):
 
 def require_manager(caller: Principal) -> None:
     """Forbidden (403) unless the caller manages the tenant's webhooks."""
-    if not caller.has_any(*MANAGED_BY):
-        raise Forbidden(f"webhook subscriptions are managed by {' and '.join(MANAGED_BY)}")
+    WEBHOOK_MANAGERS.require(caller.roles)
 
 
 def shown(entry: dict[str, Any], deliveries: Deliveries) -> dict[str, Any]:

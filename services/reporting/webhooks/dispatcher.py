@@ -26,6 +26,7 @@ from services.reporting.domain import webhook_delivery as rules
 from services.reporting.domain.webhook_subscription import ACTIVE, DELETED, WebhookSubscription
 from services.reporting.webhooks.deliveries import PENDING, Attempt, DeliveryStore
 from services.reporting.webhooks.sender import Sender
+from shared.clock import instant
 from shared.crypto.secret_box import SealedValueError, SecretBox
 
 log = logging.getLogger(__name__)
@@ -178,8 +179,8 @@ class Dispatcher:
             self._store.drop(entry["_id"])
             return True
         now = self._now()
-        stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
-        secrets = self._secrets(subscription, stamp.replace("+00:00", "Z"))
+        stamp = instant(datetime.fromtimestamp(now, UTC))
+        secrets = self._secrets(subscription, stamp)
         body = bytes(delivery["body"])
         headers = {
             "Content-Type": CONTENT_TYPE, "User-Agent": "MasteryLedger-Webhooks/1",

@@ -14,7 +14,6 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import urllib3
@@ -22,6 +21,7 @@ from urllib3.exceptions import HTTPError
 
 from services.reporting.domain.webhook_delivery import address_allowed
 from services.reporting.webhooks.deliveries import ANSWER_KEPT, Attempt
+from shared.clock import instant, utc_now
 
 
 def resolve(host: str, port: int = 443) -> list[str]:
@@ -45,7 +45,7 @@ class Sender:
         """One attempt; a refused target, a timeout or a refused connection is an Attempt
         with no status and the error."""
         started = time.monotonic()
-        at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        at = instant(utc_now())
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
