@@ -10,6 +10,9 @@ from typing import Any
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 # The local default key sealing webhook secrets (base64 of 32 bytes): set ML_WEBHOOKS_KEY
 DEV_WEBHOOKS_KEY = "ZGV2LW9ubHktd2ViaG9va3Mta2V5LWNoYW5nZS1tZSE="
+# The local default key sealing subject keys at rest and on the subject-keys topic: set
+# ML_SUBJECT_KEYS_KEY (the same in every service: each opens the keys the others publish)
+DEV_SUBJECT_KEYS_KEY = "ZGV2LW9ubHktc3ViamVjdC1rZXlzLWNoYW5nZS1tZSE="
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class ServiceConfig:
     webhooks_connect_timeout: float = 5.0
     webhooks_total_timeout: float = 10.0
     webhooks_senders: int = 8
+    # Personal data (README, Privacy): the key sealing every service's subject keys
+    subject_keys_key: str = DEV_SUBJECT_KEYS_KEY
 
     @property
     def retry_schedule(self) -> tuple[float, ...]:
@@ -65,6 +70,11 @@ class ServiceConfig:
     def topic(self, context: str) -> str:
         """The event topic of a bounded context (assessment, kpi)."""
         return f"{self.topic_prefix}.{context}.events"
+
+    @property
+    def subject_keys_topic(self) -> str:
+        """The compacted topic of subject keys and their erasures (shared/privacy/key_topic.py)."""
+        return f"{self.topic_prefix}.subject-keys"
 
     def dead_letter_topic(self, context: str) -> str:
         """Where this service parks messages from a context's topic it cannot handle."""

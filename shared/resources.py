@@ -10,10 +10,12 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from shared.config import ServiceConfig
+from shared.crypto.secret_box import SecretBox
 from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
 from shared.eventstore.write_tracking import TrackedStore, WriteTracker
 from shared.messaging.doorbell import Doorbell, parse_address
+from shared.privacy.key_store import KeyTable, MemoryKeyTable, MongoKeyTable, SubjectKeys
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
 from shared.web.idempotency_store import COLLECTION as IDEMPOTENCY_KEYS
 from shared.web.idempotency_store import IdempotencyStore, MongoIdempotencyStore
@@ -38,6 +40,7 @@ class Resources:
         event_store: EventStore | None = None,
         directory: EngagementDirectory | None = None,
         idempotency: IdempotencyStore | None = None,
+        key_table: KeyTable | None = None,
     ) -> None:
         self.config = config
         self._lock = threading.Lock()
@@ -50,6 +53,9 @@ class Resources:
         )
         self._directory: EngagementDirectory | None = directory
         self._idempotency: IdempotencyStore | None = idempotency
+        # an event store handed in (an in-process run) keeps its subject keys in memory too
+        self._key_table = key_table or (MemoryKeyTable() if event_store else None)
+        self._subject_keys: SubjectKeys | None = None
         self.doorbell = Doorbell(parse_address(config.relay_doorbell))
 
     @property
@@ -84,6 +90,15 @@ class Resources:
         if self._idempotency is None:
             self._idempotency = MongoIdempotencyStore(self.database[IDEMPOTENCY_KEYS])
         return self._idempotency
+
+    @property
+    def subject_keys(self) -> SubjectKeys:
+        """This service's subject keys, and those learnt from the others (README, Privacy)."""
+        if self._subject_keys is None:
+            table = self._key_table or MongoKeyTable(self.database)
+            wrapping = SecretBox.from_base64(self.config.subject_keys_key)
+            self._subject_keys = SubjectKeys(self.config.service, table, wrapping)
+        return self._subject_keys
 
     def ping_mongo(self) -> None:
         """Raise unless MongoDB answers."""

@@ -22,6 +22,7 @@ from shared.messaging.kafka_publisher import KafkaPublisher
 from shared.messaging.outbox_relay import OutboxRelay
 from shared.messaging.rewind import PositionSource
 from shared.messaging.topics import ensure_topics
+from shared.privacy.key_topic import KeyTopic
 from shared.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,15 @@ def run_loops(name: str, loops: Sequence[Loop], stop: threading.Event | None = N
                 thread.join()
     log.info("worker stopped", extra={"worker": name})
     return 1 if failed.is_set() else 0
+
+
+def key_loop(resources: Resources) -> Loop:
+    """The subject keys' loop (every worker runs one): follow the subject-keys topic from its
+    beginning into this service's keys, and publish this service's key changes."""
+    config = resources.config
+    keys = KeyTopic(resources.subject_keys, config.kafka_bootstrap_servers,
+                    config.subject_keys_topic)  # fmt: skip
+    return keys.run
 
 
 def relay_loop(resources: Resources, context: str) -> Loop:

@@ -59,6 +59,7 @@ ASSESSMENT: dict[str, tuple[str, ...]] = {
     f"POST {E}/barriers/{{bid}}/resolution": ADMINISTER,
     f"PUT {E}/development-areas": ADMINISTER,
     f"GET {E}/needs-assessment": (PROFILES, PROFILES, NO_PROFILES, PROFILES, NO, NO, NO),
+    "POST /subjects/{person_id}/erasure": (W, NO, NO, NO, NO, NO, NO),
 }
 
 KPI: dict[str, tuple[str, ...]] = {

@@ -13,6 +13,7 @@ from services.assessment.api.feedback import SECURITY_SCHEME, feedback_blueprint
 from services.assessment.api.needs_assessment import needs_assessment_blueprint
 from services.assessment.api.round_results import round_results_blueprint
 from services.assessment.api.rounds import rounds_blueprint
+from services.assessment.api.subjects import subjects_blueprint
 from services.assessment.handlers import AssessmentHandlers
 from services.assessment.handlers.base import Services
 from shared.clock import SYSTEM_CLOCK, Clock
@@ -36,6 +37,7 @@ def create_app(
         rounds_blueprint(handlers),
         round_results_blueprint(handlers),
         feedback_blueprint(handlers),
+        subjects_blueprint(handlers),
     ]
     return create_service_app(
         config, "Mastery Ledger assessment service", blueprints, resources,

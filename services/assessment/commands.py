@@ -172,3 +172,14 @@ class SelectDevelopmentAreas(EngagementCommand):
     """Replace the development areas (an identical selection stores nothing)."""
 
     areas: tuple[needs.DevelopmentArea, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseSubject(Command):
+    """Erase a person's personal data (GDPR Art. 17) in every service: `person_id` is the id
+    the APIs use for them (an executive's or manager's id, a stakeholder's id, a rater's
+    invitation id); the reason and the request's reference are both mandatory."""
+
+    person_id: str
+    reason: str
+    reference: str

@@ -4,7 +4,7 @@
 and the loops: the outbox relay of the assessment topic; the consumer of that same topic,
 which keeps the round schedule (the rounds open now: services/assessment/round_schedule.py);
 the schedule, which runs the `close_due_rounds` policy (services/assessment/policies.py)
-every `schedule_seconds`; housekeeping.
+every `schedule_seconds`; housekeeping; the subject keys' loop (shared/privacy/key_topic.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from shared.worker import (
     Worker,
     consumer_loop,
     housekeeping_loop,
+    key_loop,
     relay_loop,
     run_worker,
 )
@@ -57,6 +58,7 @@ def bootstrap(
         consumer_loop(resources, ["assessment"], schedule.handle),
         schedule_loop(services, schedule, config.schedule_seconds),
         housekeeping_loop(resources),
+        key_loop(resources),
     ]
     return Worker(loops, resources)
 

@@ -3,7 +3,7 @@
 `bootstrap(config)` builds the adapters (lazily connected), the services the policies
 use, and the loops: the outbox relay of the kpi topic; the consumer of the assessment
 topic, which keeps the engagement directory and runs the policies (services/kpi/policies.py);
-housekeeping.
+housekeeping; the subject keys' loop (shared/privacy/key_topic.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from shared.clock import SYSTEM_CLOCK, Clock
 from shared.config import ServiceConfig
 from shared.messaging.consumer_runner import Handler
 from shared.resources import Resources
-from shared.worker import Worker, consumer_loop, housekeeping_loop, relay_loop, run_worker
+from shared.worker import (
+    Worker,
+    consumer_loop,
+    housekeeping_loop,
+    key_loop,
+    relay_loop,
+    run_worker,
+)
 
 
 def assessment_handler(services: Services) -> Handler:
@@ -40,6 +47,7 @@ def bootstrap(
         relay_loop(resources, "kpi"),
         consumer_loop(resources, ["assessment"], assessment_handler(services)),
         housekeeping_loop(resources),
+        key_loop(resources),
     ]
     return Worker(loops, resources)
 

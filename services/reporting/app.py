@@ -25,6 +25,7 @@ from services.reporting.webhooks.sender import resolve
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.config import ServiceConfig
 from shared.crypto.secret_box import SecretBox
+from shared.privacy.sealing import Opener
 from shared.resources import Resources
 from shared.web.app_factory import create_service_app
 
@@ -34,8 +35,9 @@ BLUEPRINTS = (timeline_blueprint, kpis_blueprint, audit_blueprint, feedback_blue
 
 def active_read_models(resources: Resources) -> ReadModelsSource:
     """The generation of read models to answer from, looked up at each call (a rebuild's
-    switch is followed at once); the database is opened on the first call."""
-    return lambda: ReadModels.active(resources.database)
+    switch is followed at once), opening personal values with the keys as they are at that
+    call (an erasure shows at once); the database is opened on the first call."""
+    return lambda: ReadModels.active(resources.database, Opener(resources.subject_keys))
 
 
 def create_app(

@@ -1,5 +1,6 @@
-"""Reporting worker: python -m services.reporting.worker (projections from every topic, and
-webhook delivery); `bootstrap(config)` is its composition root.
+"""Reporting worker: python -m services.reporting.worker (projections from every topic,
+webhook delivery, and the subject keys' loop, which keeps the keys the queries open personal
+values with); `bootstrap(config)` is its composition root.
 
 It writes to the active generation of read models. The consumer runner rewinds it after a
 rebuild switches generations (`shared/messaging/rewind.py`): the live projector is its
@@ -32,7 +33,7 @@ from shared.config import ServiceConfig
 from shared.crypto.secret_box import SecretBox
 from shared.messaging.rewind import Epoch
 from shared.messaging.topics import CONTEXTS
-from shared.worker import Worker, consumer_loop, relay_loop, run_worker
+from shared.worker import Worker, consumer_loop, key_loop, relay_loop, run_worker
 
 
 class LiveProjector:
@@ -75,7 +76,7 @@ def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) 
                      resources.subscription)  # fmt: skip
     deliveries = consumer_loop(resources, CONTEXTS, fan_out, group=f"{config.group_id}.webhooks")
     relay = relay_loop(resources, "webhooks")
-    return Worker([projections, relay, deliveries, dispatcher.run], resources)
+    return Worker([projections, relay, deliveries, dispatcher.run, key_loop(resources)], resources)
 
 
 def webhook_dispatcher(config: ServiceConfig, resources: WebhookResources) -> Dispatcher:

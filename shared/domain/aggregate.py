@@ -9,6 +9,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Self
 
+from shared.domain.personal import Personal
 from shared.events.envelope import GENESIS_HASH
 
 
@@ -20,6 +21,9 @@ class DomainEvent:
     VERSION: ClassVar[int] = 1
     # Fields kept in the owning service's store only: never published, outside the hash chain.
     PRIVATE: ClassVar[tuple[str, ...]] = ()
+    # Personal fields (published or private), sealed with their person's key on save and
+    # opened on load (shared/privacy/sealing.py): erasing the person destroys the key.
+    PERSONAL: ClassVar[tuple[Personal, ...]] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The event's payload as JSON-ready data (private fields included)."""
@@ -68,6 +72,12 @@ def _shape(kind: type) -> tuple[dict[str, Any], frozenset[str]]:
 
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def sealed_since(*names: str) -> dict[tuple[str, int], Upcaster]:
+    """Upcasters of events whose v2 only seals their personal fields: a v1 payload, stored
+    before sealing, reads as it is (README, Privacy: what stays readable of it)."""
+    return {(name, 1): dict for name in names}
 
 
 class Aggregate:

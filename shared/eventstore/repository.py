@@ -5,27 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from shared.domain.aggregate import Aggregate
+from shared.domain.aggregate import Aggregate, DomainEvent
 from shared.domain.errors import ConcurrencyConflict, NotFound, PreconditionFailed
 from shared.events import catalogue
 from shared.events.envelope import EventContext, seal
 from shared.eventstore.port import Commit, EventStore
+from shared.privacy.protection import Protection
 
 A = TypeVar("A", bound=Aggregate)
 
 
 class Repository(Generic[A]):
-    """Event-sourced persistence of one aggregate type, scoped by tenant."""
+    """Event-sourced persistence of one aggregate type, scoped by tenant.
 
-    def __init__(self, store: EventStore, aggregate_type: type[A]) -> None:
+    With a `protection`, the personal fields of new events are sealed with their person's key
+    before they are stored, and opened again on load (read as erased once the key is gone);
+    an aggregate whose events have personal fields needs one."""
+
+    def __init__(
+        self, store: EventStore, aggregate_type: type[A], protection: Protection | None = None
+    ) -> None:
         self._store = store
         self._type = aggregate_type
+        self._protection = protection
 
     def get(self, tenant: str, stream_id: str) -> A:
         """The aggregate as its events leave it; NotFound for another tenant's or no stream."""
         events = self._store.load(stream_id)
         if not events or events[0]["tenant"] != tenant:
             raise NotFound(f"{stream_id} not found")
+        return self._replay(stream_id, events)
+
+    def _replay(self, stream_id: str, events: list[dict[str, Any]]) -> A:
+        if self._protection is not None:
+            events = self._protection.open_envelopes(events)
         return self._type.replay(stream_id, events)
 
     def get_or_new(self, tenant: str, stream_id: str) -> A:
@@ -43,7 +56,7 @@ class Repository(Generic[A]):
         events = self._store.load(stream_id)
         if not events:
             raise NotFound(f"{stream_id} not found")
-        return self._type.replay(stream_id, events)
+        return self._replay(stream_id, events)
 
     def update(
         self,
@@ -87,8 +100,9 @@ class Repository(Generic[A]):
             )
         if not aggregate.pending:
             return []
-        envelopes = self._seal(aggregate, ctx)
-        private = tuple(event.split_data()[1] for event in aggregate.pending)
+        parts = [self._parts(aggregate, event, ctx) for event in aggregate.pending]
+        envelopes = self._seal(aggregate, ctx, [data for data, _ in parts])
+        private = tuple(extra for _, extra in parts)
         commit = Commit(
             aggregate.stream_id,
             ctx.tenant,
@@ -103,15 +117,30 @@ class Repository(Generic[A]):
         aggregate.version, aggregate.last_hash = commit.end, envelopes[-1]["hash"]
         return envelopes
 
-    def _seal(self, aggregate: A, ctx: EventContext) -> list[dict[str, Any]]:
+    def _parts(
+        self, aggregate: A, event: DomainEvent, ctx: EventContext
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(published data, private data) of a new event, its personal fields sealed."""
+        data, private = event.split_data()
+        if event.PERSONAL:
+            if self._protection is None:
+                raise TypeError(f"{type(event).__name__} has personal fields: pass a protection")
+            self._protection.seal(
+                event.PERSONAL, (data, private), ctx.tenant, aggregate.subject, ctx.actor
+            )
+        return data, private
+
+    def _seal(
+        self, aggregate: A, ctx: EventContext, payloads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         envelopes: list[dict[str, Any]] = []
         prev_hash = aggregate.last_hash
-        for offset, event in enumerate(aggregate.pending, start=1):
+        for offset, (event, data) in enumerate(zip(aggregate.pending, payloads, strict=True), 1):
             envelope = seal(
                 context=aggregate.CONTEXT,
                 name=event.NAME,
                 version=event.VERSION,
-                data=event.split_data()[0],
+                data=data,
                 subject=aggregate.subject,
                 stream_id=aggregate.stream_id,
                 stream_version=aggregate.version + offset,

@@ -1,5 +1,6 @@
 """The topics of the system: one per bounded context (assessment, kpi, and the reporting
-service's webhook subscriptions) plus its dead-letter topic."""
+service's webhook subscriptions) plus its dead-letter topic, and the compacted topic of
+subject keys (shared/privacy/key_topic.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
 from shared.config import ServiceConfig
+from shared.privacy.key_topic import COMPACTED
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +25,21 @@ def all_topics(config: ServiceConfig) -> list[str]:
 
 
 def ensure_topics(config: ServiceConfig, admin: KafkaAdminClient | None = None) -> list[str]:
-    """Create missing topics (several partitions, retained forever); returns those created."""
+    """Create missing topics (several partitions; events retained forever, subject keys
+    compacted); returns those created."""
     own = admin is None
     admin = admin or KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers)
     try:
-        missing = sorted(set(all_topics(config)) - set(admin.list_topics()))
+        wanted = [*all_topics(config), config.subject_keys_topic]
+        missing = sorted(set(wanted) - set(admin.list_topics()))
         spec = {
             "num_partitions": config.topic_partitions,
             "replication_factor": 1 if _single_broker(admin) else 3,
-            "configs": RETAINED_FOREVER,
         }
         for topic in missing:
+            configs = COMPACTED if topic == config.subject_keys_topic else RETAINED_FOREVER
             try:
-                admin.create_topics({topic: spec}, wait_for_metadata=True)
+                admin.create_topics({topic: spec | {"configs": configs}}, wait_for_metadata=True)
                 log.info("topic created", extra={"topic": topic})
             except TopicAlreadyExistsError:
                 pass  # another worker created it first

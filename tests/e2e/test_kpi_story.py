@@ -87,7 +87,7 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
     everything = kpi_events(system, engagement["id"], expected=4 + 2 + 4 + 6 * 5 + 2 + 1 + 1 + 1)
     events = [e for e in everything if e["streamid"].startswith("kpi-plan-")]
     assert [e["streamversion"] for e in events] == list(range(1, len(events) + 1))
-    [session] = [e for e in everything if e["type"] == "mastery.kpi.SessionRecorded.v1"]
+    [session] = [e for e in everything if e["type"] == "mastery.kpi.SessionRecorded.v2"]
     assert "private_notes" not in session["data"] and "only for the coach" not in str(everything)
     from_round = [e for e in events if e["data"].get("source", {}).get("kind") == "round"]
     assert len(from_round) == 1 and from_round[0]["actor"] == "kpi-service"
@@ -96,7 +96,7 @@ def test_alignment_and_six_monthly_reviews_tell_the_whole_story_on_kafka(system,
     for event in revisions:
         assert event["actor"] == "mgr-1" and event["reason"]
         assert all({"field", "before", "after"} <= set(c) for c in event["data"]["changes"])
-    sent_back = next(e for e in events if e["type"] == "mastery.kpi.KpiSentBack.v1")
+    sent_back = next(e for e in events if e["type"] == "mastery.kpi.KpiSentBack.v2")
     assert sent_back["actor"] == "mgr-1" and sent_back["reason"] == "8% is not ambitious enough"
 
     assessment_events = 1 + 1 + 3 + 1  # opened, pulse round: opened, 3 invited, closed

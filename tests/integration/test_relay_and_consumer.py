@@ -25,10 +25,13 @@ from shared.messaging.rewind import Epoch
 from shared.messaging.topics import all_topics
 from shared.worker import await_partitions
 from tests.integration.kafka_helpers import read_topic, wait_until
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
 
 
 def open_engagements(store: EventStore, count: int) -> list[str]:
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     ids = []
     for n in range(count):
         command = OpenEngagement(
@@ -86,7 +89,7 @@ def test_relay_publishes_exactly_the_stored_events_in_stream_order(config, store
 
 def test_relay_keeps_each_streams_order_on_its_partition(config, store, publisher):
     [engagement_id] = open_engagements(store, 1)
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     engagement = repo.get("acme", Engagement.stream_for(engagement_id))
     for _ in range(4):  # more events on the same stream, each its own commit
         engagement.record(Engagement.event_from(store.load(engagement.stream_id)[0]))

@@ -16,6 +16,9 @@ from services.assessment.round_schedule import MemoryRoundSchedule, MongoRoundSc
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
 
 
 @pytest.fixture(params=["memory", "mongo"])
@@ -33,7 +36,7 @@ def round_events(round_id: str, closes_on: date, close: bool = False) -> list[di
     )
     round_ = FeedbackRound.open("e1", round_id, settings)
     round_.invite(Invitation("i1", RaterGroup.PEER, "Pat", "p@x.org", "h"), date(2026, 1, 1))
-    rounds = Repository(store, FeedbackRound)
+    rounds = Repository(store, FeedbackRound, PROTECTION)
     rounds.save(round_, EventContext("acme", "c1", "k"))
     if close:
         round_ = rounds.get("acme", f"round-{round_id}")

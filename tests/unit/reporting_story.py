@@ -24,11 +24,14 @@ from services.kpi.app import create_app as kpi_app
 from services.kpi.domain.status import StatusThresholds
 from services.kpi.handlers.base import Services
 from services.kpi.policies import measure_kpis_from_closed_round
+from services.reporting.projections.read_models import ReadModels
 from services.reporting.projector import Projector
 from services.reporting.webhooks.resources import WebhookResources
 from shared.clock import Clock
 from shared.config import ServiceConfig
 from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.privacy.key_store import MemoryKeyTable
+from shared.privacy.sealing import Opener
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
 from tests.unit.api_helpers import CONFIG, ENGAGEMENT, bearer
@@ -41,6 +44,8 @@ LISTENING = {"name": "Listening in 1:1s", "kind": "behavioural", "capability": "
              "unit": "pulse", "baseline": -1, "target": 2, "direction": "increase",
              "weight": 20, "due_on": DUE, "measured_by": "feedback_rounds"}  # fmt: skip
 RATERS = ["self", "manager", "peer", "peer", "peer"]
+# Every service's subject keys in one table: what the subject-keys topic gives each service
+KEYS = MemoryKeyTable()
 
 
 def ok(response: Any) -> dict[str, Any]:
@@ -57,9 +62,11 @@ class Story:
         self.manager = bearer("m1", tenant, ["manager"])
         self.assessment_store, self.kpi_store = MemoryEventStore(), MemoryEventStore()
         self.directory = MemoryEngagementDirectory()
-        resources = Resources(CONFIG, event_store=self.assessment_store)
+        resources = Resources(CONFIG, event_store=self.assessment_store, key_table=KEYS)
         self.assessment = assessment_app(CONFIG, resources).test_client()
-        kpi_resources = Resources(CONFIG, event_store=self.kpi_store, directory=self.directory)
+        kpi_resources = Resources(CONFIG, event_store=self.kpi_store, directory=self.directory,
+                                  key_table=KEYS)  # fmt: skip
+        self.kpi_keys = kpi_resources.subject_keys
         self.kpi = kpi_app(CONFIG, kpi_resources).test_client()
         self.base = ""
 
@@ -94,7 +101,8 @@ class Story:
 
     def _measure_from(self, closed: dict[str, Any]) -> None:
         thresholds = StatusThresholds(CONFIG.on_track_below, CONFIG.at_risk_up_to)
-        adapters = SimpleNamespace(event_store=self.kpi_store, engagement_directory=None)
+        adapters = SimpleNamespace(event_store=self.kpi_store, engagement_directory=self.directory,
+                                   subject_keys=self.kpi_keys)  # fmt: skip
         clock = Clock(lambda: datetime.combine(TODAY, time(12), UTC))
         measure_kpis_from_closed_round(Services(adapters, clock, thresholds), closed)
 
@@ -160,7 +168,7 @@ class MemoryResources(WebhookResources):
     def __init__(
         self, config: ServiceConfig, database: MemoryDatabase, event_store: Any = None
     ) -> None:
-        super().__init__(config, event_store=event_store)
+        super().__init__(config, event_store=event_store, key_table=KEYS)
         self._memory = database
 
     @property
@@ -178,6 +186,11 @@ class Projected:
         project(self.database, acme.all_events() + globex.all_events())
         for collection in self.database.collections.values():
             collection.filters.clear()  # what the projections asked is not the queries' doing
+
+    def read(self) -> ReadModels:
+        """The read models as the queries read them: personal values opened."""
+        keys = MemoryResources(CONFIG, self.database).subject_keys
+        return ReadModels(self.database, 0, Opener(keys))  # type: ignore[arg-type]
 
 
 @functools.cache

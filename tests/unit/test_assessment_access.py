@@ -44,6 +44,12 @@ CALLS = [
     Call(f"POST {E}/barriers/{{bid}}/resolution", body={"note": "done"}),
     Call(f"PUT {E}/development-areas", body=AREAS),
     Call(f"GET {E}/needs-assessment"),
+    Call(
+        "POST /subjects/{person_id}/erasure",
+        201,
+        {"reason": "request", "reference": "DSR-1"},
+        ids={"person_id": "sid"},
+    ),
 ]
 
 

@@ -22,7 +22,10 @@ def test_coach_opens_an_engagement_and_reads_it_back(client, store):
     read = client.get(created.headers["Location"], headers=bearer(subject="m1", roles=["manager"]))
     assert read.status_code == 200 and read.get_json() == engagement
     [event] = store.load(f"engagement-{engagement['id']}")
-    assert event["type"] == "mastery.assessment.EngagementOpened.v1"
+    assert event["type"] == "mastery.assessment.EngagementOpened.v2"
+    names = [event["data"][role]["name"] for role in ("executive", "coach", "manager")]
+    assert all(set(name) == {"sealed", "as", "box"} for name in names)  # sealed, per person
+    assert len({name["sealed"] for name in names}) == 3
     assert event["correlationid"] == created.headers["X-Correlation-ID"]
 
 

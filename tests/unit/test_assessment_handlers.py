@@ -16,6 +16,7 @@ from services.assessment.commands import (
     AssignManager,
     CancelEngagement,
     CloseRound,
+    EraseSubject,
     IdentifyBarrier,
     InviteRater,
     OpenEngagement,
@@ -46,6 +47,7 @@ from shared.domain.errors import (
     PreconditionFailed,
 )
 from shared.eventstore.memory_event_store import MemoryEventStore
+from tests.privacy import memory_keys
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CLOCK = Clock(lambda: NOON)
@@ -68,8 +70,14 @@ def store():
 
 
 @pytest.fixture
-def handlers(store):
-    return AssessmentHandlers(Services(SimpleNamespace(event_store=store), CLOCK))
+def keys():
+    return memory_keys("assessment")
+
+
+@pytest.fixture
+def handlers(store, keys):
+    adapters = SimpleNamespace(event_store=store, subject_keys=keys)
+    return AssessmentHandlers(Services(adapters, CLOCK))
 
 
 def open_engagement(handlers, by: Caller = COACH, coach: Person | None = None) -> str:
@@ -116,6 +124,24 @@ def test_a_coach_opens_an_engagement_as_its_coach_and_an_admin_for_any_coach(han
     assert handlers.read_engagement(other, OTHER_COACH).body["coach"].id == "c9"
     with pytest.raises(Forbidden):
         open_engagement(handlers, by=COACH, coach=Person("c9", "Sam"))
+
+
+def test_an_admin_erases_the_executive_and_the_engagement_reads_them_as_erased(handlers):
+    e = open_engagement(handlers)
+    erase = EraseSubject(person_id="x1", reason="their request", reference="DSR-1")
+    with pytest.raises(Forbidden):
+        handlers.handle(erase, COACH)
+    result = handlers.handle(erase, ADMIN)
+    assert result.created_id == result.body["subject"] and result.body["basis"] == "request"
+    executive = handlers.read_engagement(e, COACH).body["executive"]
+    assert executive.id == "x1" and executive.name.startswith("Erased person ")
+    assert handlers.read_engagement(e, COACH).body["manager"] == Person("m1", "Dana")
+    again = handlers.handle(erase, ADMIN)
+    assert again.created_id is None and again.body == result.body
+    with pytest.raises(InvalidCommand):
+        handlers.handle(EraseSubject(person_id=" ", reason="r", reference="x"), ADMIN)
+    with pytest.raises(InvalidCommand):
+        handlers.handle(EraseSubject(person_id="m1", reason="r", reference=" "), ADMIN)
 
 
 def test_a_stakeholder_added_by_the_coach_shows_its_contact_to_administrators_only(handlers):
@@ -262,10 +288,11 @@ def test_closing_a_round_releases_results_to_those_it_is_shared_with(handlers):
         handlers.handle(CloseRound(engagement_id=e, round_id=r), COACH)
 
 
-def test_the_schedule_closes_a_round_after_its_closing_date(handlers, store):
+def test_the_schedule_closes_a_round_after_its_closing_date(handlers, store, keys):
     e = open_engagement(handlers)
     r = open_round(handlers, e)
-    later = Services(SimpleNamespace(event_store=store), Clock(lambda: NOON + timedelta(days=15)))
+    adapters = SimpleNamespace(event_store=store, subject_keys=keys)
+    later = Services(adapters, Clock(lambda: NOON + timedelta(days=15)))
     schedule = MemoryRoundSchedule()
     for commit in store.unpublished(limit=10_000):
         for envelope in commit.events:

@@ -13,9 +13,13 @@ from services.kpi.domain.coaching_log import (
     SessionRecorded,
 )
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from shared.domain.personal import is_sealed
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("kpi")
 
 JAN, FEB, MAR = date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15)
 TODAY = date(2026, 4, 1)
@@ -165,12 +169,13 @@ def test_an_unknown_session_is_not_found():
 
 def test_private_notes_are_stored_but_never_published():
     store = MemoryEventStore()
-    repo = Repository(store, CoachingLog)
+    repo = Repository(store, CoachingLog, PROTECTION)
     log = log_with_first_session()
     repo.save(log, CTX)
     [commit] = store.unpublished()
     [published] = commit.events
-    assert published["type"] == "mastery.kpi.SessionRecorded.v1"
+    assert published["type"] == "mastery.kpi.SessionRecorded.v2"
+    assert all(is_sealed(c["text"]) for c in published["data"]["commitments"])
     assert published["subject"] == "e1" and published["streamid"] == "coaching-e1"
     assert "private_notes" not in published["data"]
     assert "probe workload" not in repr(commit)
@@ -181,7 +186,7 @@ def test_private_notes_are_stored_but_never_published():
 
 def test_the_log_replays_to_the_same_state():
     store = MemoryEventStore()
-    repo = Repository(store, CoachingLog)
+    repo = Repository(store, CoachingLog, PROTECTION)
     log = log_with_first_session()
     follow = (FollowUp("k1", "not"),)
     log.record_session("s2", session(FEB, commitments=(), follow_ups=follow), TODAY)

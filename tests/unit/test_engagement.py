@@ -18,6 +18,9 @@ from shared.domain.errors import (
 from shared.events.envelope import EventContext, verify_chain
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
 
 CTX = EventContext(tenant="acme", actor="c1", correlation_id="corr")
 
@@ -58,7 +61,7 @@ def test_participants_must_be_different_people(changes):
 
 def test_saved_engagement_replays_to_the_same_state():
     store = MemoryEventStore()
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     opened = Engagement.open(command())
     repo.save(opened, CTX, expected_version=0)
     loaded = repo.get("acme", "engagement-e1")
@@ -73,14 +76,14 @@ def test_saved_engagement_replays_to_the_same_state():
 
 def test_another_tenant_cannot_load_the_engagement():
     store = MemoryEventStore()
-    Repository(store, Engagement).save(Engagement.open(command()), CTX)
+    Repository(store, Engagement, PROTECTION).save(Engagement.open(command()), CTX)
     with pytest.raises(NotFound):
-        Repository(store, Engagement).get("globex", "engagement-e1")
+        Repository(store, Engagement, PROTECTION).get("globex", "engagement-e1")
 
 
 def test_opening_the_same_engagement_twice_conflicts():
     store = MemoryEventStore()
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     repo.save(Engagement.open(command()), CTX, expected_version=0)
     with pytest.raises(ConcurrencyConflict):
         repo.save(Engagement.open(command()), CTX, expected_version=0)
@@ -89,7 +92,7 @@ def test_opening_the_same_engagement_twice_conflicts():
 
 def test_stale_expected_version_is_a_conflict_and_stores_nothing():
     store = MemoryEventStore()
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     repo.save(Engagement.open(command()), CTX)
     loaded = repo.get("acme", "engagement-e1")
     loaded.record(EngagementOpened.from_data(store.load("engagement-e1")[0]["data"]))
@@ -114,7 +117,7 @@ def overtaking(repo: Repository) -> object:
 )
 def test_a_writer_overtaken_after_its_if_match_check_gets_412(if_match, error):
     store = MemoryEventStore()
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     repo.save(Engagement.open(command()), CTX)
     mine = repo.get("acme", "engagement-e1")
     with pytest.raises(error):

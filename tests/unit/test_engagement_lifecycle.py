@@ -13,9 +13,13 @@ from services.assessment.domain.engagement import (
     Stakeholder,
 )
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from shared.domain.personal import is_sealed
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
 
 CTX = EventContext(tenant="acme", actor="c1", correlation_id="corr")
 
@@ -103,7 +107,7 @@ def test_stakeholders_are_added_once_with_a_known_relationship_and_removed():
 
 def test_a_stakeholders_contact_is_stored_privately_and_never_published():
     store = MemoryEventStore()
-    repo = Repository(store, Engagement)
+    repo = Repository(store, Engagement, PROTECTION)
     engagement = Engagement.open(
         OpenEngagement(
             "e1", "acme", Person("x1", "Alex"), Person("c1", "Casey"), Person("m1", "Dana"),
@@ -113,9 +117,10 @@ def test_a_stakeholders_contact_is_stored_privately_and_never_published():
     engagement.add_stakeholder(Stakeholder("s1", "Pat", "peer", "pat@example.org"))
     repo.save(engagement, CTX)
     published = [e for c in store.unpublished() for e in c.events]
-    assert "pat@example.org" not in repr(published)
-    assert published[1]["data"] == {
-        "engagement_id": "e1", "stakeholder_id": "s1", "name": "Pat", "relationship": "peer"
-    }  # fmt: skip
+    assert "pat@example.org" not in repr(published) and "Pat" not in repr(published)
+    data = dict(published[1]["data"])
+    assert is_sealed(data.pop("name"))  # the stakeholder's name, with their key
+    assert data == {"engagement_id": "e1", "stakeholder_id": "s1", "relationship": "peer"}
+    assert is_sealed(store.load("engagement-e1")[1]["private"]["contact"])
     reloaded = repo.get("acme", "engagement-e1")
     assert reloaded.stakeholders["s1"].contact == "pat@example.org"

@@ -287,8 +287,8 @@ def test_comments_come_only_from_groups_meeting_the_threshold():
 def test_comments_are_shuffled_with_the_injected_shuffle_per_competency_and_overall():
     seen = []
 
-    def spy(texts):
-        seen.append(list(texts))
+    def spy(texts):  # (text, author) pairs: the author travels with the text, privately
+        seen.append([text for text, _ in texts])
         texts.reverse()
 
     responses = [

@@ -16,6 +16,9 @@ from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
 
 TODAY = date(2026, 2, 1)
 COMPETENCIES = (
@@ -183,11 +186,13 @@ def test_closing_publishes_aggregates_with_the_direct_reports_suppressed():
 
 def test_published_events_hold_counts_and_aggregates_never_raters_or_answers():
     store = MemoryEventStore()
-    repo = Repository(store, FeedbackRound)
+    repo = Repository(store, FeedbackRound, PROTECTION)
     round_ = full_round()
     round_.close("coach")
     repo.save(round_, EventContext("acme", "c1", "corr"))
-    Repository(store, RoundResponses).save(answers_of(round_), EventContext("acme", "r", "k"))
+    Repository(store, RoundResponses, PROTECTION).save(
+        answers_of(round_), EventContext("acme", "r", "k")
+    )
     published = repr([e for c in store.unpublished() for e in c.events])
     for n in range(7):
         for secret in (f"Rater {n}", f"rater{n}@example.org", token_hash(n), f"i{n}'"):

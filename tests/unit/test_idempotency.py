@@ -37,7 +37,7 @@ def client(store, keys) -> Any:
 
 
 def opened(store: MemoryEventStore) -> int:
-    return sum(1 for c in store.unpublished(10_000) if c.events[0]["type"].endswith("Opened.v1"))
+    return sum(1 for c in store.unpublished(10_000) if ".EngagementOpened." in c.events[0]["type"])
 
 
 def keyed(key: str, headers: dict[str, str] = COACH) -> dict[str, str]:

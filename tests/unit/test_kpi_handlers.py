@@ -37,6 +37,7 @@ from shared.domain.errors import (
 )
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
+from tests.privacy import memory_keys
 from tests.unit.api_helpers import engagement_opened
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -75,7 +76,9 @@ def directory():
 
 @pytest.fixture
 def handlers(store, directory) -> KpiHandlers:
-    adapters = SimpleNamespace(event_store=store, engagement_directory=directory)
+    adapters = SimpleNamespace(
+        event_store=store, engagement_directory=directory, subject_keys=memory_keys("kpi")
+    )
     return KpiHandlers(Services(adapters, CLOCK, StatusThresholds()))
 
 

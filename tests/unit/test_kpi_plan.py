@@ -13,6 +13,9 @@ from services.kpi.domain.kpi_events import (
 from services.kpi.domain.kpi_plan import KpiPlan, KpiState
 from services.kpi.domain.status import StatusThresholds
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from tests.privacy import protection
+
+PROTECTION = protection("kpi")
 
 JAN, FEB, MAR = date(2026, 1, 15), date(2026, 2, 15), date(2026, 3, 15)
 MANUAL = MeasurementSource("manual")
@@ -172,7 +175,7 @@ def test_replaying_the_plan_restores_it():
     from shared.eventstore.repository import Repository
 
     store = MemoryEventStore()
-    repo = Repository(store, KpiPlan)
+    repo = Repository(store, KpiPlan, PROTECTION)
     plan = plan_with(100)
     plan.approve("k0", JAN, {}, JAN)
     plan.measure("k0", "m1", 92.0, MAR, "", None, MANUAL, MAR, StatusThresholds())

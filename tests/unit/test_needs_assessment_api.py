@@ -58,7 +58,8 @@ def test_coach_records_a_profile(client, store, engagement_id):
         ]
     }
     [event] = assessment_events(store, engagement_id)
-    assert event["type"] == "mastery.assessment.ProfileRecorded.v1"
+    assert event["type"] == "mastery.assessment.ProfileRecorded.v2"
+    assert "Adjustment" not in str(event)  # the scales are the executive's: sealed
     assert event["subject"] == engagement_id and event["tenant"] == "acme"
     assert event["actor"] == "c1" and event["correlationid"] == "req-7"
     assert event["data"]["profile_id"] == profile["id"]
@@ -118,7 +119,7 @@ def test_coach_selects_development_areas_and_replaces_them(client, store, seeded
     )
     assert [a["capability"] for a in replaced.get_json()["development_areas"]] == ["integrity"]
     assert assessment_events(store, seeded["engagement"])[-1]["type"] == (
-        "mastery.assessment.DevelopmentAreasSelected.v1"
+        "mastery.assessment.DevelopmentAreasSelected.v2"
     )
 
 

@@ -37,7 +37,7 @@ LATER = "2999-01-01T00:00:00.000Z"
 
 @pytest.fixture
 def read():
-    return ReadModels(projected().database, 0)  # type: ignore[arg-type]
+    return projected().read()
 
 
 @pytest.fixture

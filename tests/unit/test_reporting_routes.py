@@ -11,7 +11,6 @@ import pytest
 
 from services.reporting.api.audit import in_pieces
 from services.reporting.app import create_app
-from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.audit import AuditSelection, audit_page
 from services.reporting.queries.feedback import engagement_feedback
 from services.reporting.queries.kpis import current_kpis, kpi_history, manager_kpis
@@ -36,7 +35,7 @@ def client():
 
 @pytest.fixture
 def read():
-    return ReadModels(projected().database, 0)  # type: ignore[arg-type]
+    return projected().read()
 
 
 def plain(answer):

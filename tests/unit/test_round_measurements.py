@@ -14,7 +14,10 @@ from shared.clock import Clock
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import ONE_EXECUTIVE, memory_keys, protection
 from tests.unit.catalogued import catalogued
+
+PROTECTION = protection("kpi")
 
 ALIGNED_ON, CLOSED_ON = date(2026, 1, 10), date(2026, 3, 1)
 
@@ -32,12 +35,14 @@ def plan_in(store) -> None:
     plan.propose("talk", behavioural("tough_conversations", 50), ALIGNED_ON)
     plan.approve("listen", ALIGNED_ON, {}, ALIGNED_ON)
     plan.approve("talk", ALIGNED_ON, {}, ALIGNED_ON)
-    Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
+    Repository(store, KpiPlan, PROTECTION).save(plan, EventContext("acme", "m1", "k"))
 
 
 def measure(store, envelope: dict) -> int:
     """The policy over this store, on the day the round closed."""
-    adapters = SimpleNamespace(event_store=store, engagement_directory=None)
+    adapters = SimpleNamespace(
+        event_store=store, engagement_directory=ONE_EXECUTIVE, subject_keys=memory_keys("kpi")
+    )
     clock = Clock(lambda: datetime.combine(CLOSED_ON, time(12), UTC))
     return measure_kpis_from_closed_round(Services(adapters, clock, StatusThresholds()), envelope)
 
@@ -67,7 +72,7 @@ def test_a_closed_round_measures_the_behavioural_kpis_it_covers_once():
     plan_in(store)
     assert measure(store, round_closed(3.2)) == 1
     assert measure(store, round_closed(3.2)) == 0
-    plan = Repository(store, KpiPlan).get("acme", "kpi-plan-e1")
+    plan = Repository(store, KpiPlan, PROTECTION).get("acme", "kpi-plan-e1")
     [measurement] = plan.kpis["listen"].measurements
     assert (measurement.value, measurement.measured_on) == (3.2, "2026-03-01")
     assert measurement.source.kind == "round" and measurement.source.round_id == "r7"
@@ -100,7 +105,7 @@ def test_manual_kpis_and_kpis_off_the_rounds_scale_are_not_measured():
     plan.propose("pulse", off_scale, ALIGNED_ON)
     plan.approve("manual", ALIGNED_ON, {}, ALIGNED_ON)
     plan.approve("pulse", ALIGNED_ON, {}, ALIGNED_ON)
-    Repository(store, KpiPlan).save(plan, EventContext("acme", "m1", "k"))
+    Repository(store, KpiPlan, PROTECTION).save(plan, EventContext("acme", "m1", "k"))
     assert measure(store, round_closed(3.2)) == 0
 
 
@@ -109,7 +114,10 @@ def _source_after(closed: dict) -> Any:
     plan_in(store)
     measure(store, closed)
     [measurement] = (
-        Repository(store, KpiPlan).get("acme", "kpi-plan-e1").kpis["listen"].measurements
+        Repository(store, KpiPlan, PROTECTION)
+        .get("acme", "kpi-plan-e1")
+        .kpis["listen"]
+        .measurements
     )
     return measurement.source
 

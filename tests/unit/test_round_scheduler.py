@@ -15,12 +15,16 @@ from shared.clock import Clock
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from tests.privacy import protection
+
+PROTECTION = protection("assessment")
+KEYS = PROTECTION.keys
 
 
 def on(store, day: date) -> Services:
     """The assessment services over the store, on a clock pinned to the day (noon UTC)."""
     noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-    return Services(SimpleNamespace(event_store=store), Clock(lambda: noon))
+    return Services(SimpleNamespace(event_store=store, subject_keys=KEYS), Clock(lambda: noon))
 
 
 def open_round(store, round_id: str, closes_on: date, tenant: str = "acme") -> None:
@@ -29,7 +33,7 @@ def open_round(store, round_id: str, closes_on: date, tenant: str = "acme") -> N
     )
     round_ = FeedbackRound.open("e1", round_id, settings)
     round_.invite(Invitation("i1", RaterGroup.PEER, "Pat", "p@x.org", "h"), date(2026, 1, 1))
-    Repository(store, FeedbackRound).save(round_, EventContext(tenant, "c1", "k"))
+    Repository(store, FeedbackRound, PROTECTION).save(round_, EventContext(tenant, "c1", "k"))
 
 
 def published(store, schedule) -> None:
@@ -47,11 +51,11 @@ def test_rounds_past_their_closing_date_are_closed_by_the_schedule_once():
     published(store, schedule)
     assert due_rounds(schedule, date(2026, 3, 2)) == ["round-due", "round-other-tenant"]
     assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 2
-    closed = Repository(store, FeedbackRound).get("globex", "round-other-tenant")
+    closed = Repository(store, FeedbackRound, PROTECTION).get("globex", "round-other-tenant")
     assert closed.closed and store.load("round-due")[-1]["actor"] == "scheduler"
     assert store.load("round-due")[-1]["data"]["closed_by"] == "schedule"
     assert close_due_rounds(on(store, date(2026, 3, 2)), schedule) == 0
-    assert not Repository(store, FeedbackRound).get("acme", "round-today").closed
+    assert not Repository(store, FeedbackRound, PROTECTION).get("acme", "round-today").closed
     assert [e["_id"] for e in schedule.entries()] == ["round-today"]
 
 

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from services.kpi.app import create_app
+from shared.domain.personal import is_sealed
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.projections.engagement_directory import MemoryEngagementDirectory
 from shared.resources import Resources
@@ -117,11 +118,12 @@ def test_the_coach_records_a_session(client, store):
         "private_notes": NOTES,
     }
     [event] = store.load("coaching-e1")
-    assert event["type"] == "mastery.kpi.SessionRecorded.v1"
+    assert event["type"] == "mastery.kpi.SessionRecorded.v2"
     assert event["subject"] == ENGAGEMENT_ID and event["tenant"] == "acme"
     assert event["actor"] == "c1" and event["correlationid"] == "req-9"
     assert event["data"]["session_id"] == body["session_id"]
-    assert event["private"] == {"private_notes": NOTES}
+    assert set(event["private"]) == {"private_notes"}  # sealed with the executive's key
+    assert is_sealed(event["private"]["private_notes"]) and NOTES not in str(event)
 
 
 def test_private_notes_are_never_published(client, store, first):

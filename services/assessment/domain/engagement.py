@@ -7,8 +7,9 @@ from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import Aggregate, DomainEvent, sealed_since
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from shared.domain.personal import Personal
 
 CONTEXT = "assessment"
 
@@ -59,6 +60,10 @@ class EngagementOpened(DomainEvent):
     """An engagement was opened; it starts in the needs assessment."""
 
     NAME: ClassVar[str] = "EngagementOpened"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = tuple(
+        Personal(f"{role}.name", f"{role}.id", "name") for role in ("executive", "coach", "manager")
+    )
     engagement_id: str
     organisation: str
     executive: Person
@@ -73,7 +78,12 @@ class StakeholderAdded(DomainEvent):
     """A stakeholder of the executive joined the engagement (contact kept private)."""
 
     NAME: ClassVar[str] = "StakeholderAdded"
+    VERSION: ClassVar[int] = 2
     PRIVATE: ClassVar[tuple[str, ...]] = ("contact",)
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("name", "stakeholder_id", "name"),
+        Personal("contact", "stakeholder_id", "blank"),
+    )
     engagement_id: str
     stakeholder_id: str
     name: str
@@ -95,6 +105,11 @@ class CoachAssigned(DomainEvent):
     """The engagement's coach changed."""
 
     NAME: ClassVar[str] = "CoachAssigned"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("coach.name", "coach.id", "name"),
+        Personal("previous.name", "previous.id", "name"),
+    )
     engagement_id: str
     coach: Person
     previous: Person
@@ -105,6 +120,11 @@ class ManagerAssigned(DomainEvent):
     """The executive's manager for this engagement changed."""
 
     NAME: ClassVar[str] = "ManagerAssigned"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("manager.name", "manager.id", "name"),
+        Personal("previous.name", "previous.id", "name"),
+    )
     engagement_id: str
     manager: Person
     previous: Person
@@ -152,6 +172,8 @@ class Engagement(Aggregate):
         EngagementPhaseChanged,
         EngagementCancelled,
     )
+    UPCASTERS = sealed_since("EngagementOpened", "StakeholderAdded", "CoachAssigned",
+                             "ManagerAssigned")  # fmt: skip
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from shared.domain.errors import InvalidCommand
 
@@ -103,6 +103,9 @@ class Response:
     ratings: tuple[tuple[str, int], ...]
     comments: tuple[tuple[str, str], ...] = ()
     overall_comment: str = ""
+    # Who answered (their invitation id): kept with their released comments, privately, so
+    # that erasing the rater erases their words (README, Privacy); never shown
+    author: str = ""
 
     @classmethod
     def of(
@@ -111,6 +114,7 @@ class Response:
         ratings: Mapping[str, int],
         comments: Mapping[str, str] | None = None,
         overall_comment: str = "",
+        author: str = "",
     ) -> Response:
         """A response built from mappings; pairs are sorted so equal answers compare equal."""
         return cls(
@@ -118,6 +122,7 @@ class Response:
             tuple(sorted(ratings.items())),
             tuple(sorted((comments or {}).items())),
             overall_comment,
+            author,
         )
 
 
@@ -216,10 +221,12 @@ class CompetencyResult:
 
 @dataclass(frozen=True)
 class Comment:
-    """A released comment: on a competency, or overall when competency is None; never attributed."""
+    """A released comment: on a competency, or overall when competency is None; never
+    attributed (its author stays in the store, for erasure: never in `to_data`)."""
 
     competency: str | None
     text: str
+    author: str = ""
 
     def to_data(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -255,12 +262,14 @@ class _Rated:
     ratings: Mapping[str, int]
     comments: Mapping[str, str]
     overall_comment: str
+    author: str = ""
 
     @classmethod
     def of(cls, scale: Scale, response: Response) -> _Rated:
         group = rater_group(response.group)
         ratings = {c: scale.validate_rating(v) for c, v in response.ratings}
-        return cls(group, ratings, dict(response.comments), response.overall_comment)
+        return cls(group, ratings, dict(response.comments), response.overall_comment,
+                   response.author)  # fmt: skip
 
 
 def aggregate(
@@ -268,7 +277,7 @@ def aggregate(
     threshold: int,
     competencies: Sequence[str],
     responses: Iterable[Response],
-    shuffle: Callable[[list[str]], None] = random.shuffle,
+    shuffle: Callable[[list[Any]], None] = random.shuffle,
 ) -> RoundResults:
     """Summarise a round, leaving out every figure of a confidential group below the threshold."""
     validate_threshold(threshold)
@@ -351,14 +360,15 @@ def _released_comments(
     threshold: int,
     competencies: Sequence[str],
     rated: Sequence[_Rated],
-    shuffle: Callable[[list[str]], None],
+    shuffle: Callable[[list[Any]], None],
 ) -> tuple[Comment, ...]:
     comments: list[Comment] = []
     for competency in competencies:
         raters = [r for r in rated if competency in r.ratings]
-        texts = [r.comments.get(competency, "") for r in _of_open_groups(raters, threshold)]
+        texts = [(r.comments.get(competency, ""), r.author)
+                 for r in _of_open_groups(raters, threshold)]  # fmt: skip
         comments += _shuffled(competency, texts, shuffle)
-    texts = [r.overall_comment for r in _of_open_groups(rated, threshold)]
+    texts = [(r.overall_comment, r.author) for r in _of_open_groups(rated, threshold)]
     return (*comments, *_shuffled(None, texts, shuffle))
 
 
@@ -369,9 +379,11 @@ def _of_open_groups(raters: Sequence[_Rated], threshold: int) -> list[_Rated]:
 
 
 def _shuffled(
-    competency: str | None, texts: Iterable[str], shuffle: Callable[[list[str]], None]
+    competency: str | None,
+    texts: Iterable[tuple[str, str]],
+    shuffle: Callable[[list[Any]], None],
 ) -> list[Comment]:
     # Shuffled so that the order gives away neither the group nor the time of answering.
-    kept = [text.strip() for text in texts if text.strip()]
+    kept = [(text.strip(), author) for text, author in texts if text.strip()]
     shuffle(kept)
-    return [Comment(competency, text) for text in kept]
+    return [Comment(competency, text, author) for text, author in kept]

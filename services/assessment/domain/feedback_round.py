@@ -170,7 +170,7 @@ class FeedbackRound(Aggregate):
         )
         results = found.to_data()
         del results["comments"]  # private: served by the assessment service alone
-        comments = tuple(ReleasedComment(c.competency, c.text) for c in found.comments)
+        comments = tuple(ReleasedComment(c.competency, c.text, c.author) for c in found.comments)
         self.record(
             FeedbackRoundClosed(
                 self.engagement_id, self.round_id, closed_by, self._counts("submitted"),
@@ -248,6 +248,7 @@ def _response(group: str, answer: FeedbackSubmitted | ResponseRecorded) -> Respo
         {r.competency: r.rating for r in answer.ratings},
         {c.competency: c.text for c in answer.comments},
         answer.overall_comment,
+        answer.invitation_id,
     )
 
 

@@ -13,6 +13,14 @@ from typing import Any, ClassVar
 
 from services.assessment.domain.feedback import Scale
 from shared.domain.aggregate import DomainEvent
+from shared.domain.personal import Personal
+
+# A rater's answers, sealed with the rater's key (their invitation id names them)
+ANSWERS = (
+    Personal("ratings", "invitation_id", "empty"),
+    Personal("comments", "invitation_id", "empty"),
+    Personal("overall_comment", "invitation_id", "blank"),
+)
 
 
 class Purpose(StrEnum):
@@ -71,6 +79,10 @@ class RaterInvited(DomainEvent):
     NAME: ClassVar[str] = "RaterInvited"
     PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "group", "rater_name", "contact",
                                           "token_hash")  # fmt: skip
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("rater_name", "invitation_id", "name"),
+        Personal("contact", "invitation_id", "blank"),
+    )
     engagement_id: str
     round_id: str
     invited: tuple[GroupCount, ...]
@@ -126,6 +138,7 @@ class FeedbackSubmitted(DomainEvent):
     NAME: ClassVar[str] = "FeedbackSubmitted"
     PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "ratings", "comments",
                                           "overall_comment")  # fmt: skip
+    PERSONAL: ClassVar[tuple[Personal, ...]] = ANSWERS
     engagement_id: str
     round_id: str
     submitted: tuple[GroupCount, ...]
@@ -137,10 +150,13 @@ class FeedbackSubmitted(DomainEvent):
 
 @dataclass(frozen=True)
 class ReleasedComment:
-    """A comment of a group that met the threshold: unattributed; overall when no competency."""
+    """A comment of a group that met the threshold: unattributed; overall when no competency.
+    `author` (the rater's invitation id) is private like the comment and never shown: the
+    text is sealed with the author's key, and leaves the list once they are erased."""
 
     competency: str | None
     text: str
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +167,9 @@ class FeedbackRoundClosed(DomainEvent):
     NAME: ClassVar[str] = "FeedbackRoundClosed"
     VERSION: ClassVar[int] = 2
     PRIVATE: ClassVar[tuple[str, ...]] = ("comments",)
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("comments[].text", "comments[].author", "drop"),
+    )
     engagement_id: str
     round_id: str
     closed_by: str
@@ -176,6 +195,7 @@ class ResponseRecorded(DomainEvent):
     NAME: ClassVar[str] = "ResponseRecorded"
     PRIVATE: ClassVar[tuple[str, ...]] = ("invitation_id", "ratings", "comments",
                                           "overall_comment")  # fmt: skip
+    PERSONAL: ClassVar[tuple[Personal, ...]] = ANSWERS
     engagement_id: str
     round_id: str
     invitation_id: str = ""

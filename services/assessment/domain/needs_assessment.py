@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import Aggregate, DomainEvent, sealed_since
 from shared.domain.capabilities import CUSTOM_PREFIX, is_known
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from shared.domain.personal import Personal
 
 CONTEXT = "assessment"
 STREAM_PREFIX = "needs-assessment-"
@@ -90,6 +91,13 @@ class ProfileRecorded(DomainEvent):
     """A profiling instrument's results were recorded for the executive."""
 
     NAME: ClassVar[str] = "ProfileRecorded"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("scales", "@executive", "empty"),
+        Personal("strengths", "@executive", "empty"),
+        Personal("development_needs", "@executive", "empty"),
+        Personal("administered_by", "@executive", "text"),
+    )
     engagement_id: str
     profile_id: str
     instrument: str
@@ -105,6 +113,8 @@ class BarrierIdentified(DomainEvent):
     """A barrier to the executive's success was identified."""
 
     NAME: ClassVar[str] = "BarrierIdentified"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (Personal("description", "@executive", "text"),)
     engagement_id: str
     barrier_id: str
     description: str
@@ -118,6 +128,8 @@ class BarrierResolved(DomainEvent):
     """A barrier was resolved; the note says how."""
 
     NAME: ClassVar[str] = "BarrierResolved"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (Personal("note", "@executive", "text"),)
     engagement_id: str
     barrier_id: str
     note: str
@@ -128,6 +140,10 @@ class DevelopmentAreasSelected(DomainEvent):
     """The development areas were selected, replacing any earlier selection."""
 
     NAME: ClassVar[str] = "DevelopmentAreasSelected"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("areas[].rationale", "@executive", "text"),
+    )
     engagement_id: str
     areas: tuple[DevelopmentArea, ...]
 
@@ -167,6 +183,8 @@ class NeedsAssessment(Aggregate):
 
     CONTEXT = CONTEXT
     EVENTS = (ProfileRecorded, BarrierIdentified, BarrierResolved, DevelopmentAreasSelected)
+    UPCASTERS = sealed_since("ProfileRecorded", "BarrierIdentified", "BarrierResolved",
+                             "DevelopmentAreasSelected")  # fmt: skip
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)

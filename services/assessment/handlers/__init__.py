@@ -20,6 +20,7 @@ from services.assessment.handlers import (
     needs_assessment,
     round_results,
     rounds,
+    subjects,
 )
 from services.assessment.handlers.base import Result, Services
 from shared.auth.caller import Caller
@@ -47,6 +48,7 @@ COMMAND_HANDLERS: dict[type[Command], Handler] = {
     commands.IdentifyBarrier: needs_assessment.identify_barrier,
     commands.ResolveBarrier: needs_assessment.resolve_barrier,
     commands.SelectDevelopmentAreas: needs_assessment.select_development_areas,
+    commands.EraseSubject: subjects.erase_subject,
 }
 
 

@@ -15,12 +15,15 @@ from services.assessment.domain.engagement import Engagement
 from services.assessment.domain.feedback_round import FeedbackRound
 from services.assessment.domain.needs_assessment import NeedsAssessment
 from services.assessment.domain.round_responses import RoundResponses
+from services.assessment.domain.subject_record import SubjectRecord
 from shared.auth.access import Rule
 from shared.auth.caller import Caller
 from shared.clock import Clock
 from shared.commands import Result as Result  # the handlers' answer, for this service's modules
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
+from shared.privacy.key_store import SubjectKeys
+from shared.privacy.protection import Protection
 
 
 class Adapters(Protocol):
@@ -28,6 +31,9 @@ class Adapters(Protocol):
 
     @property
     def event_store(self) -> EventStore: ...
+
+    @property
+    def subject_keys(self) -> SubjectKeys: ...
 
 
 @dataclass(frozen=True)
@@ -42,21 +48,34 @@ class Services:
         """The event store every repository writes through."""
         return self.adapters.event_store
 
+    @property
+    def protection(self) -> Protection:
+        """Seals personal fields with this service's subject keys, and opens them."""
+        return Protection(self.adapters.subject_keys, self._executive_of)
+
+    def _executive_of(self, tenant: str, engagement_id: str) -> str:
+        stream_id = Engagement.stream_for(engagement_id)
+        return Repository(self.store, Engagement).get(tenant, stream_id).executive.id
+
     def engagements(self) -> Repository[Engagement]:
         """The engagements (one stream each)."""
-        return Repository(self.store, Engagement)
+        return Repository(self.store, Engagement, self.protection)
 
     def rounds(self) -> Repository[FeedbackRound]:
         """The feedback rounds (one published stream each)."""
-        return Repository(self.store, FeedbackRound)
+        return Repository(self.store, FeedbackRound, self.protection)
 
     def responses(self) -> Repository[RoundResponses]:
         """The rounds' answers (one unpublished stream per round)."""
-        return Repository(self.store, RoundResponses)
+        return Repository(self.store, RoundResponses, self.protection)
+
+    def subjects(self) -> Repository[SubjectRecord]:
+        """The data subjects' records (one stream per person erased)."""
+        return Repository(self.store, SubjectRecord)
 
     def needs_assessments(self) -> Repository[NeedsAssessment]:
         """The needs assessments (one stream per engagement)."""
-        return Repository(self.store, NeedsAssessment)
+        return Repository(self.store, NeedsAssessment, self.protection)
 
 
 def engagement_in_tenant(services: Services, caller: Caller, engagement_id: str) -> Engagement:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Self
 
-from shared.domain.aggregate import Aggregate, DomainEvent
+from shared.domain.aggregate import Aggregate, DomainEvent, sealed_since
 from shared.domain.capabilities import is_known
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
+from shared.domain.personal import Personal
 
 STREAM_PREFIX = "coaching-"
 KINDS = ("coaching", "leadership_development")
@@ -70,7 +71,13 @@ class SessionRecorded(DomainEvent):
     """A coaching or leadership development session was held (private notes kept private)."""
 
     NAME: ClassVar[str] = "SessionRecorded"
+    VERSION: ClassVar[int] = 2
     PRIVATE: ClassVar[tuple[str, ...]] = ("private_notes",)
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("commitments[].text", "@executive", "text"),
+        Personal("follow_ups[].note", "@executive", "text"),
+        Personal("private_notes", "@executive", "blank"),
+    )
     engagement_id: str
     session_id: str
     held_on: str
@@ -103,6 +110,7 @@ class CoachingLog(Aggregate):
 
     CONTEXT = "kpi"
     EVENTS = (SessionRecorded,)
+    UPCASTERS = sealed_since("SessionRecorded")
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from shared.domain.aggregate import DomainEvent
+from shared.domain.personal import Personal
 
 Value = str | float | int | None
 
@@ -78,6 +79,8 @@ class KpiProposed(DomainEvent):
 @dataclass(frozen=True)
 class KpiSentBack(DomainEvent):
     NAME: ClassVar[str] = "KpiSentBack"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (Personal("comment", "@actor", "text"),)
     engagement_id: str
     kpi_id: str
     comment: str
@@ -127,6 +130,10 @@ class KpiRetired(DomainEvent):
 @dataclass(frozen=True)
 class ReviewHeld(DomainEvent):
     NAME: ClassVar[str] = "ReviewHeld"
+    VERSION: ClassVar[int] = 2
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (
+        Personal("attendees[].name", "attendees[].id", "name"),
+    )
     engagement_id: str
     review_id: str
     held_on: str
@@ -136,7 +143,8 @@ class ReviewHeld(DomainEvent):
 @dataclass(frozen=True)
 class MeasurementRecorded(DomainEvent):
     NAME: ClassVar[str] = "MeasurementRecorded"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
+    PERSONAL: ClassVar[tuple[Personal, ...]] = (Personal("evidence", "@executive", "text"),)
     engagement_id: str
     kpi_id: str
     measurement_id: str

@@ -31,7 +31,7 @@ from services.kpi.domain.kpi_events import (
     Value,
 )
 from services.kpi.domain.status import Direction, StatusThresholds, Trajectory, assess
-from shared.domain.aggregate import Aggregate
+from shared.domain.aggregate import Aggregate, sealed_since
 from shared.domain.capabilities import is_known
 from shared.domain.errors import InvalidCommand, InvalidTransition, NotFound
 
@@ -108,7 +108,11 @@ class KpiPlan(Aggregate):
     CONTEXT = "kpi"
     EVENTS = (KpiProposed, KpiSentBack, KpiReproposed, KpiAligned, KpiRevised, KpiRetired,
               ReviewHeld, MeasurementRecorded)  # fmt: skip
-    UPCASTERS = {("MeasurementRecorded", 1): lambda data: upcast_measurement_v1(data)}
+    UPCASTERS = {
+        ("MeasurementRecorded", 1): lambda data: upcast_measurement_v1(data),
+        **sealed_since("KpiSentBack", "ReviewHeld"),
+        ("MeasurementRecorded", 2): dict,  # v3 only seals the evidence
+    }
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)

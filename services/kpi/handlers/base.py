@@ -21,6 +21,8 @@ from shared.config import ServiceConfig
 from shared.domain.errors import InvalidTransition, NotFound
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
+from shared.privacy.key_store import SubjectKeys
+from shared.privacy.protection import Protection
 from shared.projections.engagement_directory import EngagementDirectory
 
 CLOSED_PHASES = ("completed", "cancelled")
@@ -36,6 +38,9 @@ class Adapters(Protocol):
     @property
     def engagement_directory(self) -> EngagementDirectory: ...
 
+    @property
+    def subject_keys(self) -> SubjectKeys: ...
+
 
 @dataclass(frozen=True)
 class Services:
@@ -50,13 +55,24 @@ class Services:
         """The services of a process with this configuration."""
         return cls(adapters, clock, StatusThresholds(config.on_track_below, config.at_risk_up_to))
 
+    @property
+    def protection(self) -> Protection:
+        """Seals personal fields with this service's subject keys, and opens them."""
+        return Protection(self.adapters.subject_keys, self._executive_of)
+
+    def _executive_of(self, tenant: str, engagement_id: str) -> str:
+        engagement = self.adapters.engagement_directory.find(tenant, engagement_id)
+        if engagement is None:
+            raise NotFound(f"engagement {engagement_id} not found")
+        return str(engagement["executive"]["id"])
+
     def plans(self) -> Repository[KpiPlan]:
         """The KPI plans (one stream per engagement)."""
-        return Repository(self.adapters.event_store, KpiPlan)
+        return Repository(self.adapters.event_store, KpiPlan, self.protection)
 
     def logs(self) -> Repository[CoachingLog]:
         """The coaching logs (one stream per engagement)."""
-        return Repository(self.adapters.event_store, CoachingLog)
+        return Repository(self.adapters.event_store, CoachingLog, self.protection)
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,6 @@ class EngagementRef:
     executive_id: str
     coach_id: str
     manager_id: str
-    manager_name: str
     phase: str
 
     def people(self) -> dict[str, str]:
@@ -95,7 +110,7 @@ def engagement_for(services: Services, caller: Caller, engagement_id: str) -> En
         raise NotFound(f"engagement {engagement_id} is not known to the kpi service")
     ref = EngagementRef(
         engagement_id, doc["tenant"], doc["executive"]["id"], doc["coach"]["id"],
-        doc["manager"]["id"], doc["manager"]["name"], doc["phase"],
+        doc["manager"]["id"], doc["phase"],
     )  # fmt: skip
     access.require(access.READ, caller.principal, ref)
     return ref

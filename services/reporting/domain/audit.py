@@ -38,18 +38,22 @@ BEFORE_AFTER: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
 
 
 TENANT_CONTEXTS = ("webhooks",)  # contexts whose events belong to a tenant, not an engagement
+TENANT_EVENTS = ("SubjectErased",)  # events of the tenant in another context (a person's)
 
 
 def is_tenant_event(envelope: Mapping[str, Any]) -> bool:
-    """Whether the event is the tenant's (a webhook subscription's), of no engagement."""
+    """Whether the event is the tenant's (a webhook subscription's, a person's erasure), of
+    no engagement."""
     parts = str(envelope.get("type", "")).split(".")
-    return len(parts) > 2 and parts[1] in TENANT_CONTEXTS
+    return len(parts) > 2 and (parts[1] in TENANT_CONTEXTS or parts[-2] in TENANT_EVENTS)
 
 
 def subject_of(name: str, data: Mapping[str, Any]) -> str:
     """What changed: the engagement, a KPI (by name), a feedback round, a barrier..."""
     if name.startswith("Kpi") or name == "MeasurementRecorded":
         return f"KPI '{data.get('kpi_name') or (data.get('definition') or {}).get('name')}'"
+    if name == "SubjectErased":
+        return f"data subject {str(data.get('subject'))[:6]}…"
     if "subscription_id" in data:
         return f"webhook subscription {data['subscription_id']}"
     if "round_id" in data:

@@ -1,10 +1,16 @@
-"""One short human-readable line per event, for the engagement timeline."""
+"""One short human-readable line per event, for the engagement timeline.
+
+A line that shows personal values (names, free text) keeps them sealed: it is stored as a
+composed text (shared/privacy/sealing.py) and opened when it is read, so an erased person's
+name leaves every stored line at once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.domain.personal import composed, tokenised
+from shared.domain.subjects import erased_person
 from shared.events.envelope import event_name
 
 Describe = Callable[[Mapping[str, Any]], str]
@@ -148,6 +154,11 @@ LINES: dict[str, Describe] = {
         f"Engagement moved from {_phase(d.get('from_phase'))} to {_phase(d.get('to_phase'))}"
     ),
     "EngagementCancelled": lambda d: f"Engagement cancelled during {_phase(d.get('from_phase'))}",
+    "SubjectErased": lambda d: (
+        f"Personal data of {erased_person(str(d.get('subject')))} erased"
+        f" ({'retention period' if d.get('basis') == 'retention' else 'request'}"
+        f" {d.get('reference')})"
+    ),
     "WebhookSubscriptionCreated": lambda d: (
         f"Webhook subscription {d.get('subscription_id')} created for {d.get('endpoint')}"
         f" ({', '.join(d.get('event_types') or [])})"
@@ -194,10 +205,12 @@ def shown(envelope: Mapping[str, Any]) -> bool:
     return event_name(str(envelope.get("type", ""))) not in UNSHOWN
 
 
-def describe(envelope: Mapping[str, Any]) -> str:
-    """The timeline line of an event, with its reason when it carries one."""
+def describe(envelope: Mapping[str, Any]) -> str | dict[str, Any]:
+    """The timeline line of an event, with its reason when it carries one: a text, or a
+    composed text when it shows sealed values."""
     name = event_name(str(envelope.get("type", "")))
     describe_data = LINES.get(name)
-    line = describe_data(envelope.get("data") or {}) if describe_data else f"{name} recorded"
+    data, parts = tokenised(envelope.get("data") or {})
+    line = describe_data(data) if describe_data else f"{name} recorded"
     reason = envelope.get("reason")
-    return f"{line}: {reason}" if reason and reason not in line else line
+    return composed(f"{line}: {reason}" if reason and reason not in line else line, parts)

@@ -12,11 +12,11 @@ from typing import Any
 from services.reporting.domain.audit import audit_record
 from services.reporting.domain.timeline_lines import shown
 from services.reporting.projections.paged_rows import PagedRows
-from services.reporting.projections.read_models import ReadModels
+from services.reporting.projections.read_models import AS_RECEIVED, ReadModels
 from services.reporting.projections.timeline import VIEWS
 
 TRAIL = "audit_pages"
-RECEIVED = "received_pages"
+RECEIVED = AS_RECEIVED
 
 
 def trail(models: ReadModels) -> PagedRows:

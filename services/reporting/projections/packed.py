@@ -19,6 +19,8 @@ from typing import Any
 import bson
 from bson.codec_options import CodecOptions
 
+from services.reporting.projections.read_models import OpenedCollection
+
 PACKED = ("rows", "pages")  # the paged rows' fields
 
 
@@ -50,9 +52,12 @@ class PackedCollection:
     replace_one, delete_one, create_index, and a scan of the paged rows' heads)."""
 
     def __init__(self, collection: Any, fields: Sequence[str] = PACKED) -> None:
-        self.collection = collection
-        self.name = collection.name
-        self._options = collection.codec_options
+        # a collection read through an opener (the queries') is opened once unpacked
+        opened = isinstance(collection, OpenedCollection)
+        self._opener = collection.opener if opened else None
+        self.collection = collection.raw if opened else collection
+        self.name = self.collection.name
+        self._options = self.collection.codec_options
         self._fields = tuple(fields)
 
     def create_index(self, keys: Any, **kwargs: Any) -> Any:
@@ -60,7 +65,7 @@ class PackedCollection:
 
     def find_one(self, filter: Mapping[str, Any]) -> dict[str, Any] | None:
         document = self.collection.find_one(filter)
-        return None if document is None else unpack(document, self._options, self._fields)
+        return None if document is None else self._unpacked(document)
 
     def insert_one(self, document: Mapping[str, Any]) -> Any:
         return self.collection.insert_one(pack(document, self._options, self._fields))
@@ -77,4 +82,8 @@ class PackedCollection:
     def heads(self) -> Iterator[dict[str, Any]]:
         """Every owner's head (a scan of the collection)."""
         for head in self.collection.find({"pages": {"$exists": True}}):
-            yield unpack(head, self._options, self._fields)
+            yield self._unpacked(head)
+
+    def _unpacked(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        unpacked = unpack(document, self._options, self._fields)
+        return unpacked if self._opener is None else self._opener.open(unpacked)

@@ -1,0 +1,49 @@
+"""Handlers of data subjects: erase a person (README, Privacy). Admins of the tenant only.
+
+Erasure records SubjectErased on the person's record (once; a repeated request answers the
+same record), then destroys this service's key of the person; the key loop publishes that
+on the subject-keys topic, from which the kpi and reporting services destroy theirs.
+Destroying the key again on a repeat finishes an erasure a crash cut short after the event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.assessment.commands import EraseSubject
+from services.assessment.domain.subject_record import REQUEST, SubjectRecord
+from services.assessment.handlers.base import Result, Services
+from shared.auth.access import Rule
+from shared.auth.caller import Caller
+from shared.domain.errors import InvalidCommand
+from shared.domain.subjects import subject_ref
+
+ERASERS = Rule(frozenset({"admin"}), "only an admin of the tenant may erase a person's data")
+MAX_PERSON_ID = 200
+
+
+def erase_subject(services: Services, command: EraseSubject, caller: Caller) -> Result:
+    """Erase the person: 201 with the erasure the first time, 200 with the same after."""
+    ERASERS.require(caller.principal.roles)
+    person_id = command.person_id.strip()
+    if not person_id or len(person_id) > MAX_PERSON_ID:
+        raise InvalidCommand(f"person_id must be 1 to {MAX_PERSON_ID} characters")
+    ref = subject_ref(caller.tenant, person_id)
+    records = services.subjects()
+    record = records.get_or_new(caller.tenant, SubjectRecord.stream_for(ref))
+    first = not record.erased
+    if first:
+        context = caller.context(command.reason)
+        records.update(record, lambda r: r.erase(command.reference, REQUEST), context)
+        record = records.get(caller.tenant, record.stream_id)
+    services.adapters.subject_keys.erase_person(ref)
+    return Result(erasure_answer(record, person_id), record.version, ref if first else None)
+
+
+def erasure_answer(record: SubjectRecord, person_id: str) -> dict[str, Any]:
+    """What the API says of an erasure."""
+    erasure = record.erasure
+    assert erasure is not None
+    return {"person_id": person_id, "subject": record.ref, "erased_at": record.erased_at,
+            "reason": record.reason, "reference": erasure.reference,
+            "basis": erasure.basis}  # fmt: skip

@@ -1,0 +1,1 @@
+"""Personal data protected per data subject by crypto-shredding (README, Privacy)."""
