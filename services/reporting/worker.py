@@ -33,6 +33,7 @@ from shared.config import ServiceConfig
 from shared.crypto.secret_box import SecretBox
 from shared.messaging.rewind import Epoch
 from shared.messaging.topics import CONTEXTS
+from shared.privacy.key_arrival import KeyArrival
 from shared.worker import Worker, consumer_loop, key_loop, relay_loop, run_worker
 
 
@@ -40,8 +41,10 @@ class LiveProjector:
     """The projector of the active generation, following rebuild switches; the runner's
     position source."""
 
-    def __init__(self, database: Database[Any]) -> None:
+    def __init__(self, database: Database[Any], arrival: KeyArrival | None = None) -> None:
+        """`arrival`, when given, holds each event back until its subject keys are known."""
         self._database = database
+        self._arrival = arrival
         self._generation = -1
         self._projector: Projector | None = None
 
@@ -60,6 +63,8 @@ class LiveProjector:
 
     def __call__(self, envelope: dict[str, Any]) -> None:
         assert self._projector is not None, "the runner asks current() before each batch"
+        if self._arrival is not None:
+            self._arrival.wait_for(envelope)
         self._projector(envelope)
 
 
@@ -69,7 +74,7 @@ def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) 
     webhook delivery: the relay of the subscriptions' outbox to the webhooks topic, the
     fan-out (a consumer of every topic in a group of its own) and the dispatcher."""
     resources = resources or WebhookResources(config)
-    live = LiveProjector(resources.database)
+    live = LiveProjector(resources.database, KeyArrival(resources.subject_keys))
     projections = consumer_loop(resources, CONTEXTS, live, positions=live)
     dispatcher = webhook_dispatcher(config, resources)
     fan_out = FanOut(resources.webhook_directory, resources.deliveries, dispatcher,

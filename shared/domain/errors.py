@@ -48,3 +48,10 @@ class PreconditionFailed(DomainError):
 
     status = 412
     code = "precondition-failed"
+
+
+class SubjectErased(DomainError):
+    """The command names a person who was erased (409): nothing new is recorded about them."""
+
+    status = 409
+    code = "subject-erased"

@@ -19,6 +19,7 @@ REF_CHARS = 32
 SHOWN_REF_CHARS = 6
 
 ERASED_TEXT = "[erased]"
+PENDING_TEXT = "[pending]"
 
 
 class Dropped:
@@ -68,3 +69,15 @@ def erased_value(kind: str, kid: str) -> Any:
     if kind == DROP:
         return DROPPED
     return ERASED_TEXT
+
+
+def pending_value(kind: str, kid: str) -> Any:
+    """What a value reads as while its key has not reached this service yet (the key topic
+    and the event topics are not ordered together): not erased, only not readable yet."""
+    if kind == NAME:
+        return f"Person {ref_of(kid)[:SHOWN_REF_CHARS]}… (pending)"
+    if kind == BLANK:
+        return ""
+    if kind == EMPTY:
+        return []
+    return PENDING_TEXT

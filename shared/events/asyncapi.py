@@ -23,6 +23,7 @@ from shared.events.asyncapi_messages import (
     message_traits,
 )
 from shared.messaging.topics import RETAINED_FOREVER
+from shared.privacy.key_topic import COMPACTED
 
 ASYNCAPI_VERSION = "3.0.0"
 DEAD_LETTER = "dead-letter"
@@ -34,7 +35,12 @@ engagement id, so each stream's events arrive in `streamversion` order. Over HTT
 events POSTed to a webhook subscription's URL, signed (Standard Webhooks). Delivery is at
 least once on both: drop an event already seen by its `id`. `tenant` says whose event it is;
 `hash` and `prevhash` chain each stream (SHA-256), so a subscriber can prove nothing was
-altered. Events carry no contacts, rater identities, answers, comments or coach's notes."""
+altered. Events carry no contacts, rater identities, answers, comments or coach's notes, and
+their personal fields (names, free texts about a person) are sealed per person: `{"sealed":
+"<service>.<ref>", "as": kind, "box": "v1:..."}`, AES-256-GCM with keys only the services
+hold (the subject-keys channel), so they read as what the services' APIs show, and an erased
+person's values can never be opened again (README, Personal data and erasure)."""
+SUBJECT_KEYS = "subject-keys"
 
 
 def contexts(types: Mapping[str, catalogue.EventType]) -> list[str]:
@@ -54,6 +60,8 @@ def asyncapi_document(
         ids = [t.type for t in types.values() if t.context == context]
         channels |= _topic_channels(config, context, ids, kafka)
         operations |= _receive_operations(context, ids)
+    channels[SUBJECT_KEYS] = _subject_keys_channel(config, kafka)
+    operations[f"receive-{SUBJECT_KEYS}"] = _subject_keys_operation()
     channels[webhooks.CHANNEL] = webhooks.channel(list(types))
     operations[webhooks.OPERATION] = webhooks.operation(list(types))
     return {
@@ -119,10 +127,57 @@ def _topic_channels(
     }
 
 
-def _topic_binding(config: ServiceConfig, topic: str) -> dict[str, Any]:
-    settings = {  # as shared/messaging/topics.py creates every topic
-        name: value.split(",") if name == "cleanup.policy" else int(value)
-        for name, value in RETAINED_FOREVER.items()
+def _subject_keys_channel(config: ServiceConfig, kafka: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "address": config.subject_keys_topic,
+        "title": "The subject keys (services only)",
+        "description": "Compacted, keyed by key id: each service's keys of the people whose "
+        "data it sealed, each wrapped with the deployment's ML_SUBJECT_KEYS_KEY (never in "
+        "clear), and erasure markers, a key's last word once compacted. Every worker reads "
+        "it from the beginning; a subscriber cannot open anything with it.",
+        "servers": [{"$ref": f"#/servers/{name}"} for name in kafka],
+        "messages": {SUBJECT_KEYS: {"$ref": f"#/components/messages/{SUBJECT_KEYS}"}},
+        "bindings": _topic_binding(config, config.subject_keys_topic, COMPACTED),
+    }
+
+
+def _subject_keys_operation() -> dict[str, Any]:
+    channel = f"#/channels/{SUBJECT_KEYS}"
+    return {
+        "action": "receive",
+        "channel": {"$ref": channel},
+        "summary": "Each service's worker follows the subject keys and erasures.",
+        "messages": [{"$ref": f"{channel}/messages/{SUBJECT_KEYS}"}],
+    }
+
+
+def _subject_keys_message() -> dict[str, Any]:
+    return {
+        "name": SUBJECT_KEYS,
+        "title": "A subject key or its erasure",
+        "contentType": "application/json",
+        "payload": {
+            "schemaFormat": SCHEMA_FORMAT,
+            "schema": {
+                "type": "object",
+                "required": ["kid", "state"],
+                "properties": {
+                    "kid": {"type": "string", "description": "<service>.<subject ref>"},
+                    "state": {"enum": ["active", "erased"]},
+                    "key": {"type": "string", "description": "the key, wrapped (active only)"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def _topic_binding(
+    config: ServiceConfig, topic: str, created: Mapping[str, str] = RETAINED_FOREVER
+) -> dict[str, Any]:
+    settings = {  # as shared/messaging/topics.py creates the topic
+        name: value.split(",") if name == "cleanup.policy" else _number(value)
+        for name, value in created.items()
     }
     return {
         "kafka": {
@@ -132,6 +187,10 @@ def _topic_binding(config: ServiceConfig, topic: str) -> dict[str, Any]:
             "bindingVersion": "0.5.0",
         }
     }
+
+
+def _number(value: str) -> int | float:
+    return float(value) if "." in value else int(value)
 
 
 def _receive_operations(context: str, ids: list[str]) -> dict[str, Any]:
@@ -172,7 +231,8 @@ def _components(types: Mapping[str, catalogue.EventType]) -> dict[str, Any]:
                 "schema": attribute_schema(),
             }
         },
-        "messages": messages | {DEAD_LETTER: dead_letter_message()},
+        "messages": messages
+        | {DEAD_LETTER: dead_letter_message(), SUBJECT_KEYS: _subject_keys_message()},
         "messageTraits": message_traits(webhooks.HEADERS),
         "securitySchemes": {webhooks.SECURITY_SCHEME: webhooks.security_scheme()},
     }

@@ -84,6 +84,10 @@ class SubjectKeys:
         """The key of a person (this service's or one learnt), None if erased or unknown."""
         return self._unwrap(self._table.get(kid))
 
+    def known(self, kid: str) -> bool:
+        """Whether the key is known here, active or erased."""
+        return self._table.get(kid) is not None
+
     def erased(self, kid: str) -> bool:
         """Whether the key is known to be erased."""
         document = self._table.get(kid)

@@ -3,10 +3,12 @@ executive of an engagement is (for the fields that are about them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.domain.errors import SubjectErased
+from shared.domain.subjects import key_id, subject_ref
 from shared.privacy.key_store import SubjectKeys
 from shared.privacy.sealing import Opener, Personal, Sealer
 
@@ -41,6 +43,13 @@ class Protection:
             raise ValueError(f"no one is @{role}")
 
         Sealer(self.keys.owner, self.keys).seal(specs, parts, tenant, resolve)
+
+    def refuse_erased(self, tenant: str, person_ids: Iterable[str]) -> None:
+        """Refuse (409 subject-erased) a command that names a person already erased: nothing
+        new is recorded about them, and their id is not taken by anyone else."""
+        for person_id in person_ids:
+            if self.keys.erased(key_id(self.keys.owner, subject_ref(tenant, person_id))):
+                raise SubjectErased(f"person {person_id!r} was erased; use another id")
 
     def opener(self) -> Opener:
         """An opener for one read (each key looked up once in it)."""

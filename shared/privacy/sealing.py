@@ -10,7 +10,9 @@ encrypted with the key of that person in this service, the key id bound as assoc
 A value about a person already erased is stored as `{"sealed": kid, "as": kind}` with no box:
 nothing of it is kept. Opening replaces every sealed value found anywhere in a document by
 its plaintext, or, when the key is gone, by what its kind reads as erased
-(shared/privacy/subjects.py): the hash chain covers the sealed form, which never changes.
+(shared/domain/subjects.py): the hash chain covers the sealed form, which never changes. A
+key not learnt yet (the subject-keys topic is behind the event topics) reads as pending,
+never as erased.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Protocol
 
 from shared.crypto.secret_box import SealedValueError, SecretBox
 from shared.domain.personal import COMPOSED_FIELDS, Personal, is_sealed, token
-from shared.domain.subjects import DROPPED, erased_value, key_id, subject_ref
+from shared.domain.subjects import DROPPED, erased_value, key_id, pending_value, subject_ref
 
 
 class Keyring(Protocol):
@@ -31,7 +33,10 @@ class Keyring(Protocol):
         """The key to seal with, made on first use; None once the person is erased."""
 
     def opening_key(self, kid: str) -> bytes | None:
-        """The key to open with; None when erased (or never known here)."""
+        """The key to open with; None when erased (or not known here yet)."""
+
+    def erased(self, kid: str) -> bool:
+        """Whether the key is known to be erased (rather than not known yet)."""
 
 
 # Who "@executive" and "@actor" are for the event being sealed
@@ -81,6 +86,7 @@ class Opener:
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
         self._boxes: dict[str, SecretBox | None] = {}
+        self._pending: set[str] = set()
 
     def open(self, value: Any) -> Any:
         """A copy of `value` with every sealed value in it opened (or read as erased)."""
@@ -102,7 +108,7 @@ class Opener:
         kid, kind = str(sealed["sealed"]), str(sealed["as"])
         box = self._box(kid) if sealed.get("box") else None
         if box is None:
-            return erased_value(kind, kid)
+            return pending_value(kind, kid) if kid in self._pending else erased_value(kind, kid)
         try:
             return json.loads(box.open(str(sealed["box"]), kid))
         except SealedValueError:
@@ -119,6 +125,8 @@ class Opener:
         if kid not in self._boxes:
             key = self._keyring.opening_key(kid)
             self._boxes[kid] = SecretBox(key) if key is not None else None
+            if key is None and not self._keyring.erased(kid):
+                self._pending.add(kid)  # not learnt yet from the subject-keys topic
         return self._boxes[kid]
 
 

@@ -47,8 +47,9 @@ def test_every_catalogued_type_is_a_message_with_its_schema(document):
         assert event_type.type in channels[f"{event_type.context}-events"]["messages"]
         assert event_type.type in webhook
     traits = {
-        t["$ref"] for m in messages.values() if m["name"] != "dead-letter" for t in m["traits"]
-    }
+        t["$ref"] for m in messages.values() if m["name"] not in ("dead-letter", "subject-keys")
+        for t in m["traits"]
+    }  # fmt: skip
     assert traits == {
         f"#/components/messageTraits/{name}" for name in document["components"]["messageTraits"]
     }
@@ -58,13 +59,16 @@ def test_the_contexts_are_the_catalogues_and_agree_with_topics_py(document):
     # topics.py creates CONTEXTS' topics: a context added to the catalogue alone fails here
     assert contexts(catalogue()) == sorted(CONTEXTS)
     kafka = [c["address"] for c in document["channels"].values() if c["address"]]
-    assert sorted(kafka) == sorted(all_topics(CONFIG))
+    assert sorted(kafka) == sorted([*all_topics(CONFIG), CONFIG.subject_keys_topic])
 
 
 def test_subscribers_receive_and_the_service_sends_webhooks(document):
     actions = {name: op["action"] for name, op in document["operations"].items()}
     assert actions.pop("deliver-webhooks") == "send"
-    assert set(actions.values()) == {"receive"} and len(actions) == 2 * len(CONTEXTS)
+    assert set(actions.values()) == {"receive"} and len(actions) == 2 * len(CONTEXTS) + 1
+    keys = document["channels"]["subject-keys"]
+    assert keys["address"] == CONFIG.subject_keys_topic
+    assert keys["bindings"]["kafka"]["topicConfiguration"]["cleanup.policy"] == ["compact"]
 
 
 def test_a_config_gives_the_servers_topics_and_partitions():

@@ -208,3 +208,19 @@ def test_a_restored_store_catches_up_with_the_erasure_on_the_topic():
     assert restored.opening_key(kid) is not None
     restored.learn(erasure)
     assert restored.opening_key(kid) is None
+
+
+def test_a_key_not_learnt_yet_reads_as_pending_not_erased_then_opens_once_learnt():
+    assessment, reporting = keys("assessment"), keys("reporting")
+    data = sealed(assessment)
+    before = Opener(reporting).open(data)
+    dana = subject_ref(TENANT, "exec-1")
+    assert before["executive"]["name"] == f"Person {dana[:6]}… (pending)"
+    assert before["note"] == "[pending]" and "Erased" not in json.dumps(before)
+    for record, _ in assessment.changes():
+        reporting.learn(record)
+    assert Opener(reporting).open(data) == opened_event()
+    reporting.learn({"kid": key_id("assessment", dana), "state": ERASED})
+    after = Opener(reporting).open(data)
+    assert after["executive"]["name"] == f"Erased person {dana[:6]}…"
+    assert after["note"] == "[erased]"

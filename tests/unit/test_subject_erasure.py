@@ -108,3 +108,21 @@ def test_only_an_admin_erases_and_refusals_change_nothing(client, store):
     no_token = client.post(f"/subjects/{stakeholder_id}/erasure", json=ERASURE)
     assert no_token.status_code == 401
     assert len(store.unpublished(limit=10_000)) == before
+
+
+def test_an_erased_persons_id_cannot_be_given_to_a_new_engagement_or_role(client, store):
+    engagement_id, _ = opened(client)
+    erased = client.post("/subjects/m1/erasure", json=ERASURE, headers=ADMIN)
+    assert erased.status_code == 201, erased.get_data(as_text=True)
+    before = len(store.unpublished(limit=10_000))
+    again = client.post("/engagements", json=ENGAGEMENT, headers=COACH)
+    assert_problem(again, 409, "subject-erased")
+    manager = client.put(
+        f"/engagements/{engagement_id}/manager",
+        json={"id": "m1", "name": "Morgan Back", "reason": "returned"},
+        headers=COACH,
+    )
+    assert_problem(manager, 409, "subject-erased")
+    assert len(store.unpublished(limit=10_000)) == before
+    other = dict(ENGAGEMENT, manager={"id": "m2", "name": "Sam Other"})
+    assert client.post("/engagements", json=other, headers=COACH).status_code == 201

@@ -55,6 +55,8 @@ def open_engagement(services: Services, command: OpenEngagement, caller: Caller)
     principal = caller.principal
     coach = command.coach or Person(principal.subject, principal.name or principal.subject)
     access.require_opener(principal, coach.id)
+    people = (command.executive.id, coach.id, command.manager.id)
+    services.protection.refuse_erased(caller.tenant, people)
     engagement = Engagement.open(
         domain.OpenEngagement(
             engagement_id=str(uuid.uuid4()), organisation=caller.tenant,
@@ -83,6 +85,7 @@ def remove_stakeholder(services: Services, command: RemoveStakeholder, caller: C
 
 def assign_coach(services: Services, command: AssignCoach, caller: Caller) -> Result:
     """Hand the engagement to another coach (reason required)."""
+    services.protection.refuse_erased(caller.tenant, [command.coach.id])
     return change_engagement(
         services, caller, command, lambda e: e.assign_coach(command.coach, command.reason),
         command.reason,
@@ -91,6 +94,7 @@ def assign_coach(services: Services, command: AssignCoach, caller: Caller) -> Re
 
 def assign_manager(services: Services, command: AssignManager, caller: Caller) -> Result:
     """Record that the executive's manager changed (reason required)."""
+    services.protection.refuse_erased(caller.tenant, [command.manager.id])
     return change_engagement(
         services, caller, command, lambda e: e.assign_manager(command.manager, command.reason),
         command.reason,

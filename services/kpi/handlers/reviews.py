@@ -20,6 +20,7 @@ MANUAL = MeasurementSource("manual")
 def record_review(services: Services, command: RecordReview, caller: Caller) -> Result:
     """Record a review (possibly late) and its measurements; its id is generated here."""
     review_id = secrets.token_hex(8)
+    services.protection.refuse_erased(caller.tenant, [a.id for a in command.attendees])
 
     def hold(plan: KpiPlan) -> None:
         today = services.clock.today()
