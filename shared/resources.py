@@ -16,6 +16,7 @@ from shared.eventstore.port import EventStore
 from shared.eventstore.write_tracking import TrackedStore, WriteTracker
 from shared.messaging.doorbell import Doorbell, parse_address
 from shared.privacy.key_store import KeyTable, MemoryKeyTable, MongoKeyTable, SubjectKeys
+from shared.privacy.subject_index import MemorySubjectIndex, MongoSubjectIndex, SubjectIndex
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
 from shared.web.idempotency_store import COLLECTION as IDEMPOTENCY_KEYS
 from shared.web.idempotency_store import IdempotencyStore, MongoIdempotencyStore
@@ -56,6 +57,7 @@ class Resources:
         # an event store handed in (an in-process run) keeps its subject keys in memory too
         self._key_table = key_table or (MemoryKeyTable() if event_store else None)
         self._subject_keys: SubjectKeys | None = None
+        self._subject_index: SubjectIndex | None = MemorySubjectIndex() if event_store else None
         self.doorbell = Doorbell(parse_address(config.relay_doorbell))
 
     @property
@@ -99,6 +101,13 @@ class Resources:
             wrapping = SecretBox.from_base64(self.config.subject_keys_key)
             self._subject_keys = SubjectKeys(self.config.service, table, wrapping)
         return self._subject_keys
+
+    @property
+    def subject_index(self) -> SubjectIndex:
+        """Where each person's personal data is, for the subject-access export."""
+        if self._subject_index is None:
+            self._subject_index = MongoSubjectIndex(self.database)
+        return self._subject_index
 
     def ping_mongo(self) -> None:
         """Raise unless MongoDB answers."""

@@ -34,6 +34,7 @@ TENANT_WIDE = (R, NO, NO, NO, R, R, NO)
 PROFILES, NO_PROFILES = "read (with profiles)", "read (without profiles)"
 E = "/engagements/{id}"
 ROUND = f"{E}/rounds/{{rid}}"
+OWN = "read if their own"  # a person's own data: anyone with a token, for themselves
 QUIET = "read (no responses while open)"  # an open round's responses: coach and admin only
 
 ASSESSMENT: dict[str, tuple[str, ...]] = {
@@ -60,6 +61,7 @@ ASSESSMENT: dict[str, tuple[str, ...]] = {
     f"PUT {E}/development-areas": ADMINISTER,
     f"GET {E}/needs-assessment": (PROFILES, PROFILES, NO_PROFILES, PROFILES, NO, NO, NO),
     "POST /subjects/{person_id}/erasure": (W, NO, NO, NO, NO, NO, NO),
+    "GET /subjects/{person_id}/export": (R, *(OWN,) * 6),
 }
 
 KPI: dict[str, tuple[str, ...]] = {

@@ -4,13 +4,15 @@
 and the loops: the outbox relay of the assessment topic; the consumer of that same topic,
 which keeps the round schedule (the rounds open now: services/assessment/round_schedule.py);
 the schedule, which runs the `close_due_rounds` policy (services/assessment/policies.py)
-every `schedule_seconds`; housekeeping; the subject keys' loop (shared/privacy/key_topic.py).
+every `schedule_seconds`; housekeeping; the subject keys' loop (shared/privacy/key_topic.py);
+and the subject index's consumer of the kpi topic, for the subject-access export.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from services.assessment import policies
 from services.assessment.handlers.base import Services
@@ -46,6 +48,18 @@ def schedule_loop(services: Services, schedule: RoundSchedule, every_seconds: fl
     return run
 
 
+def subject_index_loop(resources: Resources) -> Loop:
+    """A consumer of the kpi topic (a group of its own) indexing, for the subject-access
+    export, each event holding a person's sealed values (shared/privacy/subject_index.py)."""
+    index = resources.subject_index
+
+    def handle(envelope: dict[str, Any]) -> None:
+        index.add_records(envelope, "kpi")
+
+    return consumer_loop(resources, ["kpi"], handle,
+                         group=f"{resources.config.group_id}.subjects")  # fmt: skip
+
+
 def bootstrap(
     config: ServiceConfig, resources: Resources | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> Worker:
@@ -59,6 +73,7 @@ def bootstrap(
         schedule_loop(services, schedule, config.schedule_seconds),
         housekeeping_loop(resources),
         key_loop(resources),
+        subject_index_loop(resources),
     ]
     return Worker(loops, resources)
 

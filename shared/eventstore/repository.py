@@ -103,6 +103,8 @@ class Repository(Generic[A]):
         parts = [self._parts(aggregate, event, ctx) for event in aggregate.pending]
         envelopes = self._seal(aggregate, ctx, [data for data, _ in parts])
         private = tuple(extra for _, extra in parts)
+        if self._protection is not None:
+            self._protection.note(ctx.tenant, aggregate.stream_id, [*envelopes, *private])
         commit = Commit(
             aggregate.stream_id,
             ctx.tenant,

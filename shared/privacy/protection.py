@@ -11,6 +11,7 @@ from shared.domain.errors import SubjectErased
 from shared.domain.subjects import key_id, subject_ref
 from shared.privacy.key_store import SubjectKeys
 from shared.privacy.sealing import Opener, Personal, Sealer
+from shared.privacy.subject_index import SubjectIndex, refs_in
 
 # (tenant, engagement id) -> the id of the engagement's executive
 ExecutiveOf = Callable[[str, str], str]
@@ -22,6 +23,7 @@ class Protection:
 
     keys: SubjectKeys
     executive_of: ExecutiveOf
+    index: SubjectIndex | None = None  # where the subject-access export finds a person's data
 
     def seal(
         self,
@@ -43,6 +45,12 @@ class Protection:
             raise ValueError(f"no one is @{role}")
 
         Sealer(self.keys.owner, self.keys).seal(specs, parts, tenant, resolve)
+
+    def note(self, tenant: str, stream_id: str, parts: Iterable[dict[str, Any]]) -> None:
+        """Before a commit is stored: note in the index that its stream holds these sealed
+        values' people."""
+        if self.index is not None:
+            self.index.note_streams(tenant, stream_id, refs_in(parts))
 
     def refuse_erased(self, tenant: str, person_ids: Iterable[str]) -> None:
         """Refuse (409 subject-erased) a command that names a person already erased: nothing

@@ -82,6 +82,7 @@ def ids_of(system, http, tenant: str, engagement_id: str) -> dict[str, list[str]
         RATER: invited(RATER),
         STAKEHOLDER: [marco, *invited(STAKEHOLDER)],
         EXECUTIVE: ["exec-1", *invited(EXECUTIVE)],
+        "person_id": ["exec-1", "mgr-1", marco, *invited(RATER)],
     }
 
 
@@ -150,6 +151,15 @@ def test_erased_people_leave_no_string_anywhere_and_the_rest_reads_as_before(sys
     total = remaining(system, http, ids)["timeline"]
     assert wait_until(lambda: len(set(receiver.acknowledged_ids(engagement_id))) >= total, 120)
     people = strings_of_each_person()
+    export = f"{system.urls['assessment']}/subjects/exec-1/export"
+    executive = system.headers("exec-1", ["executive"], tenant)
+
+    def exported_kpi_fields() -> list[str]:
+        records = http.get(export, headers=executive, timeout=30).json()["records"]
+        return [f["value"] for r in records if r["service"] == "kpi" for f in r["fields"]]
+
+    commitment = SESSIONS[0][3][0]  # a commitment of the first session, on the kpi topic
+    assert wait_until(lambda: commitment in exported_kpi_fields(), 60)
 
     before = everything(system, http, ids, receiver)
     for person, strings in people.items():  # the scan sees each person before: it can fail

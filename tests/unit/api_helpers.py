@@ -72,6 +72,7 @@ def check_matrix_call(
     `foreign`) and check what the matrix says: the status, nothing stored when refused, and
     what a read holds (`shows` puts it in the words of the cell's brackets)."""
     before = len(store.unpublished(limit=10_000))
+    ids = ids | {"self": SUBJECTS[caller]}  # a route about the caller themselves
     headers = bearer(SUBJECTS[caller], "globex" if foreign else "acme", CALLERS[caller][1])
     body = call.json(ids)
     method = getattr(client, call.method.lower())

@@ -147,7 +147,7 @@ ASSESSMENT = WriteService(
     frozenset(
         {"Person", "Phase", "ScaleScore", "DevelopmentArea", "Reference", "needs_assessment"}
     ),
-    frozenset({"AssessmentHandlers", "Result"}),
+    frozenset({"AssessmentHandlers", "Result", "SubjectExport"}),
     frozenset({"OPENERS"}),
 )
 WRITE_SERVICES = (KPI, ASSESSMENT)

@@ -50,6 +50,8 @@ CALLS = [
         {"reason": "request", "reference": "DSR-1"},
         ids={"person_id": "sid"},
     ),
+    Call("GET /subjects/{person_id}/export", ids={"person_id": "self"}, variant="their own"),
+    Call("GET /subjects/{person_id}/export", ids={"person_id": "sid"}),
 ]
 
 

@@ -47,6 +47,7 @@ from shared.domain.errors import (
     PreconditionFailed,
 )
 from shared.eventstore.memory_event_store import MemoryEventStore
+from shared.privacy.subject_index import MemorySubjectIndex
 from tests.privacy import memory_keys
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -76,7 +77,9 @@ def keys():
 
 @pytest.fixture
 def handlers(store, keys):
-    adapters = SimpleNamespace(event_store=store, subject_keys=keys)
+    adapters = SimpleNamespace(
+        event_store=store, subject_keys=keys, subject_index=MemorySubjectIndex()
+    )
     return AssessmentHandlers(Services(adapters, CLOCK))
 
 
@@ -291,7 +294,9 @@ def test_closing_a_round_releases_results_to_those_it_is_shared_with(handlers):
 def test_the_schedule_closes_a_round_after_its_closing_date(handlers, store, keys):
     e = open_engagement(handlers)
     r = open_round(handlers, e)
-    adapters = SimpleNamespace(event_store=store, subject_keys=keys)
+    adapters = SimpleNamespace(
+        event_store=store, subject_keys=keys, subject_index=MemorySubjectIndex()
+    )
     later = Services(adapters, Clock(lambda: NOON + timedelta(days=15)))
     schedule = MemoryRoundSchedule()
     for commit in store.unpublished(limit=10_000):

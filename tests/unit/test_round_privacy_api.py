@@ -14,6 +14,7 @@ from shared.auth.tokens import Principal
 from shared.clock import SYSTEM_CLOCK
 from shared.domain.errors import ConcurrencyConflict
 from shared.events.envelope import EventContext
+from shared.privacy.subject_index import MemorySubjectIndex
 from tests.privacy import memory_keys
 from tests.unit.api_helpers import ENGAGEMENT, assert_problem, bearer
 from tests.unit.test_rounds_api import ROUND, invite, submit
@@ -109,7 +110,10 @@ def test_a_closing_that_conflicts_leaves_the_answers_sealed_and_its_retry_closes
     token = invite(client, round_url, "peer", 1)
     engagement_id, round_id = round_url.split("/")[2], round_url.split("/")[4]
     services = Services(
-        SimpleNamespace(event_store=store, subject_keys=memory_keys()), SYSTEM_CLOCK
+        SimpleNamespace(
+            event_store=store, subject_keys=memory_keys(), subject_index=MemorySubjectIndex()
+        ),
+        SYSTEM_CLOCK,
     )
     coach = Caller(Principal("c1", "acme", frozenset({"coach"})), "k")
     _, stale = round_for(services, coach, engagement_id, round_id)

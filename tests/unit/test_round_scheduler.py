@@ -15,6 +15,7 @@ from shared.clock import Clock
 from shared.events.envelope import EventContext
 from shared.eventstore.memory_event_store import MemoryEventStore
 from shared.eventstore.repository import Repository
+from shared.privacy.subject_index import MemorySubjectIndex
 from tests.privacy import protection
 
 PROTECTION = protection("assessment")
@@ -24,7 +25,10 @@ KEYS = PROTECTION.keys
 def on(store, day: date) -> Services:
     """The assessment services over the store, on a clock pinned to the day (noon UTC)."""
     noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-    return Services(SimpleNamespace(event_store=store, subject_keys=KEYS), Clock(lambda: noon))
+    return Services(
+        SimpleNamespace(event_store=store, subject_keys=KEYS, subject_index=MemorySubjectIndex()),
+        Clock(lambda: noon),
+    )
 
 
 def open_round(store, round_id: str, closes_on: date, tenant: str = "acme") -> None:

@@ -20,9 +20,11 @@ from services.assessment.handlers import (
     needs_assessment,
     round_results,
     rounds,
+    subject_export,
     subjects,
 )
 from services.assessment.handlers.base import Result, Services
+from services.assessment.handlers.subject_export import SubjectExport
 from shared.auth.caller import Caller
 from shared.commands import Command
 
@@ -61,6 +63,10 @@ class AssessmentHandlers:
     def handle(self, command: Command, caller: Caller | None) -> Result:
         """Run the command's handler as the caller (None: the rater of SubmitFeedback)."""
         return COMMAND_HANDLERS[type(command)](self.services, command, caller)
+
+    def export_subject(self, person_id: str, caller: Caller) -> SubjectExport:
+        """Every piece of personal data held about a person (subject_export.export_subject)."""
+        return subject_export.export_subject(self.services, person_id, caller)
 
     def read_engagement(self, engagement_id: str, caller: Caller) -> Result:
         """The engagement's current state (engagements.read_engagement)."""

@@ -24,6 +24,7 @@ from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 from shared.privacy.key_store import SubjectKeys
 from shared.privacy.protection import Protection
+from shared.privacy.subject_index import SubjectIndex
 
 
 class Adapters(Protocol):
@@ -34,6 +35,9 @@ class Adapters(Protocol):
 
     @property
     def subject_keys(self) -> SubjectKeys: ...
+
+    @property
+    def subject_index(self) -> SubjectIndex: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,9 @@ class Services:
     @property
     def protection(self) -> Protection:
         """Seals personal fields with this service's subject keys, and opens them."""
-        return Protection(self.adapters.subject_keys, self._executive_of)
+        return Protection(
+            self.adapters.subject_keys, self._executive_of, self.adapters.subject_index
+        )
 
     def _executive_of(self, tenant: str, engagement_id: str) -> str:
         stream_id = Engagement.stream_for(engagement_id)
