@@ -62,6 +62,8 @@ ASSESSMENT: dict[str, tuple[str, ...]] = {
     f"GET {E}/needs-assessment": (PROFILES, PROFILES, NO_PROFILES, PROFILES, NO, NO, NO),
     "POST /subjects/{person_id}/erasure": (W, NO, NO, NO, NO, NO, NO),
     "GET /subjects/{person_id}/export": (R, *(OWN,) * 6),
+    "GET /settings/retention": (R, NO, NO, NO, R, R, NO),
+    "PUT /settings/retention": (W, NO, NO, NO, NO, NO, NO),
 }
 
 KPI: dict[str, tuple[str, ...]] = {

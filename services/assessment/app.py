@@ -11,6 +11,7 @@ from flask import Flask
 from services.assessment.api.engagements import engagements_blueprint
 from services.assessment.api.feedback import SECURITY_SCHEME, feedback_blueprint
 from services.assessment.api.needs_assessment import needs_assessment_blueprint
+from services.assessment.api.retention import retention_blueprint
 from services.assessment.api.round_results import round_results_blueprint
 from services.assessment.api.rounds import rounds_blueprint
 from services.assessment.api.subjects import subjects_blueprint
@@ -38,6 +39,7 @@ def create_app(
         round_results_blueprint(handlers),
         feedback_blueprint(handlers),
         subjects_blueprint(handlers),
+        retention_blueprint(handlers),
     ]
     return create_service_app(
         config, "Mastery Ledger assessment service", blueprints, resources,

@@ -183,3 +183,13 @@ class EraseSubject(Command):
     person_id: str
     reason: str
     reference: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetRetentionPeriod(Command):
+    """Set the tenant's retention period: the days a completed or cancelled engagement's
+    personal data is kept (0: erased as it closes), or None to keep it until an erasure is
+    asked for; the reason is mandatory."""
+
+    days: int | None
+    reason: str

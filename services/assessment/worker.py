@@ -3,9 +3,11 @@
 `bootstrap(config)` builds the adapters (lazily connected), the services the policies use,
 and the loops: the outbox relay of the assessment topic; the consumer of that same topic,
 which keeps the round schedule (the rounds open now: services/assessment/round_schedule.py);
-the schedule, which runs the `close_due_rounds` policy (services/assessment/policies.py)
-every `schedule_seconds`; housekeeping; the subject keys' loop (shared/privacy/key_topic.py);
-and the subject index's consumer of the kpi topic, for the subject-access export.
+the schedule, which runs the `close_due_rounds` and `erase_expired` policies
+(services/assessment/policies.py) every `schedule_seconds`; the consumer keeping the
+retention list (the closed engagements not erased yet: services/assessment/retention_due.py);
+housekeeping; the subject keys' loop (shared/privacy/key_topic.py); and the subject index's
+consumer of the kpi topic, for the subject-access export.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from services.assessment import policies
 from services.assessment.handlers.base import Services
+from services.assessment.retention_due import MongoRetentionDue, RetentionDue
 from services.assessment.round_schedule import MongoRoundSchedule, RoundSchedule
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.config import ServiceConfig
@@ -33,8 +36,11 @@ from shared.worker import (
 log = logging.getLogger(__name__)
 
 
-def schedule_loop(services: Services, schedule: RoundSchedule, every_seconds: float) -> Loop:
-    """A worker loop closing due rounds every `every_seconds` (a failed pass is retried)."""
+def schedule_loop(
+    services: Services, schedule: RoundSchedule, due: RetentionDue, every_seconds: float
+) -> Loop:
+    """A worker loop closing due rounds and erasing expired engagements' people every
+    `every_seconds` (a failed pass is retried)."""
 
     def run(stop: threading.Event) -> None:
         while not stop.is_set():
@@ -43,6 +49,11 @@ def schedule_loop(services: Services, schedule: RoundSchedule, every_seconds: fl
                     log.info("closed rounds at their closing date", extra={"count": count})
             except Exception:
                 log.exception("closing due rounds failed; retrying next pass")
+            try:
+                if count := policies.erase_expired(services, due):
+                    log.info("erased people at the end of retention", extra={"count": count})
+            except Exception:
+                log.exception("erasing expired engagements failed; retrying next pass")
             stop.wait(every_seconds)
 
     return run
@@ -67,10 +78,12 @@ def bootstrap(
     resources = resources or Resources(config)
     services = Services(resources, clock)
     schedule = MongoRoundSchedule.of(resources.database)
+    due = MongoRetentionDue.of(resources.database)
     loops = [
         relay_loop(resources, "assessment"),
         consumer_loop(resources, ["assessment"], schedule.handle),
-        schedule_loop(services, schedule, config.schedule_seconds),
+        consumer_loop(resources, ["assessment"], due.handle, group=f"{config.group_id}.retention"),
+        schedule_loop(services, schedule, due, config.schedule_seconds),
         housekeeping_loop(resources),
         key_loop(resources),
         subject_index_loop(resources),

@@ -51,6 +51,8 @@ def system() -> Iterator[System]:
         # webhook receivers of the tests listen on 127.0.0.1 over http; retries come fast
         "ML_WEBHOOKS_ALLOW_PRIVATE": "1",
         "ML_WEBHOOKS_RETRY_SECONDS": "1,1,2,2,4",
+        # the assessment worker's schedule (due rounds, expired retention) runs every 2 s
+        "ML_ASSESSMENT_SCHEDULE_SECONDS": "2",
     }
     stack.stop(profile)  # leftovers of an interrupted run
     started = stack.start(profile, env)

@@ -52,6 +52,8 @@ CALLS = [
     ),
     Call("GET /subjects/{person_id}/export", ids={"person_id": "self"}, variant="their own"),
     Call("GET /subjects/{person_id}/export", ids={"person_id": "sid"}),
+    Call("GET /settings/retention"),
+    Call("PUT /settings/retention", body={"days": 3650, "reason": "tenant policy"}),
 ]
 
 

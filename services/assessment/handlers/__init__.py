@@ -18,6 +18,7 @@ from services.assessment.handlers import (
     engagements,
     feedback,
     needs_assessment,
+    retention,
     round_results,
     rounds,
     subject_export,
@@ -51,6 +52,7 @@ COMMAND_HANDLERS: dict[type[Command], Handler] = {
     commands.ResolveBarrier: needs_assessment.resolve_barrier,
     commands.SelectDevelopmentAreas: needs_assessment.select_development_areas,
     commands.EraseSubject: subjects.erase_subject,
+    commands.SetRetentionPeriod: retention.set_retention,
 }
 
 
@@ -67,6 +69,10 @@ class AssessmentHandlers:
     def export_subject(self, person_id: str, caller: Caller) -> SubjectExport:
         """Every piece of personal data held about a person (subject_export.export_subject)."""
         return subject_export.export_subject(self.services, person_id, caller)
+
+    def read_retention(self, caller: Caller) -> Result:
+        """The tenant's retention period (retention.read_retention)."""
+        return retention.read_retention(self.services, caller)
 
     def read_engagement(self, engagement_id: str, caller: Caller) -> Result:
         """The engagement's current state (engagements.read_engagement)."""

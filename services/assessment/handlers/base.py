@@ -14,12 +14,14 @@ from services.assessment import access
 from services.assessment.domain.engagement import Engagement
 from services.assessment.domain.feedback_round import FeedbackRound
 from services.assessment.domain.needs_assessment import NeedsAssessment
+from services.assessment.domain.retention import TenantRetention
 from services.assessment.domain.round_responses import RoundResponses
 from services.assessment.domain.subject_record import SubjectRecord
 from shared.auth.access import Rule
 from shared.auth.caller import Caller
 from shared.clock import Clock
 from shared.commands import Result as Result  # the handlers' answer, for this service's modules
+from shared.domain.subjects import subject_ref
 from shared.eventstore.port import EventStore
 from shared.eventstore.repository import Repository
 from shared.privacy.key_store import SubjectKeys
@@ -59,6 +61,12 @@ class Services:
             self.adapters.subject_keys, self._executive_of, self.adapters.subject_index
         )
 
+    def engagements_holding(self, tenant: str, person_id: str) -> list[str]:
+        """The engagement streams holding the person's data (the subject index's)."""
+        entry = self.adapters.subject_index.entry(subject_ref(tenant, person_id)) or {}
+        prefix = Engagement.stream_for("")
+        return [s for s in entry.get("streams", []) if str(s).startswith(prefix)]
+
     def _executive_of(self, tenant: str, engagement_id: str) -> str:
         stream_id = Engagement.stream_for(engagement_id)
         return Repository(self.store, Engagement).get(tenant, stream_id).executive.id
@@ -78,6 +86,10 @@ class Services:
     def subjects(self) -> Repository[SubjectRecord]:
         """The data subjects' records (one stream per person erased)."""
         return Repository(self.store, SubjectRecord)
+
+    def retention(self) -> Repository[TenantRetention]:
+        """The tenants' retention periods (one stream per tenant)."""
+        return Repository(self.store, TenantRetention)
 
     def needs_assessments(self) -> Repository[NeedsAssessment]:
         """The needs assessments (one stream per engagement)."""

@@ -4,6 +4,7 @@ Erasure records SubjectErased on the person's record (once; a repeated request a
 same record), then destroys this service's key of the person; the key loop publishes that
 on the subject-keys topic, from which the kpi and reporting services destroy theirs.
 Destroying the key again on a repeat finishes an erasure a crash cut short after the event.
+`erase_person` is the same erasure for the retention policy (services/assessment/policies.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shared.auth.access import Rule
 from shared.auth.caller import Caller
 from shared.domain.errors import InvalidCommand
 from shared.domain.subjects import subject_ref
+from shared.events.envelope import EventContext
 
 ERASERS = Rule(frozenset({"admin"}), "only an admin of the tenant may erase a person's data")
 MAX_PERSON_ID = 200
@@ -28,16 +30,31 @@ def erase_subject(services: Services, command: EraseSubject, caller: Caller) -> 
     person_id = command.person_id.strip()
     if not person_id or len(person_id) > MAX_PERSON_ID:
         raise InvalidCommand(f"person_id must be 1 to {MAX_PERSON_ID} characters")
-    ref = subject_ref(caller.tenant, person_id)
+    record, first = erase_person(services, person_id, command.reference, REQUEST,
+                                 caller.context(command.reason))  # fmt: skip
+    return Result(erasure_answer(record, person_id), record.version, record.ref if first else None)
+
+
+def erase_person(
+    services: Services, person_id: str, reference: str, basis: str, context: EventContext
+) -> tuple[SubjectRecord, bool]:
+    """Record the person's erasure once (on a request, or at the end of the tenant's
+    retention period) and destroy this service's key of them; whether it is the first."""
+    ref = subject_ref(context.tenant, person_id)
     records = services.subjects()
-    record = records.get_or_new(caller.tenant, SubjectRecord.stream_for(ref))
+    record = records.get_or_new(context.tenant, SubjectRecord.stream_for(ref))
     first = not record.erased
     if first:
-        context = caller.context(command.reason)
-        records.update(record, lambda r: r.erase(command.reference, REQUEST), context)
-        record = records.get(caller.tenant, record.stream_id)
+        records.update(record, lambda r: r.erase(reference, basis), context)
+        record = records.get(context.tenant, record.stream_id)
     services.adapters.subject_keys.erase_person(ref)
-    return Result(erasure_answer(record, person_id), record.version, ref if first else None)
+    return record, first
+
+
+def is_erased(services: Services, tenant: str, person_id: str) -> bool:
+    """Whether the person's erasure is recorded."""
+    ref = subject_ref(tenant, person_id)
+    return services.subjects().get_or_new(tenant, SubjectRecord.stream_for(ref)).erased
 
 
 def erasure_answer(record: SubjectRecord, person_id: str) -> dict[str, Any]:

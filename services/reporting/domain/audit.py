@@ -34,11 +34,13 @@ BEFORE_AFTER: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
     "EngagementPhaseChanged": lambda d: _field("phase", d.get("from_phase"), d.get("to_phase")),
     "EngagementCancelled": lambda d: _field("phase", d.get("from_phase"), "cancelled"),
     "BarrierResolved": lambda d: _field("barrier", "open", "resolved"),
+    "RetentionPeriodSet": lambda d: _field("retention_days", d.get("previous_days"), d.get("days")),
 }
 
 
 TENANT_CONTEXTS = ("webhooks",)  # contexts whose events belong to a tenant, not an engagement
-TENANT_EVENTS = ("SubjectErased",)  # events of the tenant in another context (a person's)
+# events of the tenant in another context (a person's erasure, the retention period)
+TENANT_EVENTS = ("SubjectErased", "RetentionPeriodSet")
 
 
 def is_tenant_event(envelope: Mapping[str, Any]) -> bool:
@@ -54,6 +56,8 @@ def subject_of(name: str, data: Mapping[str, Any]) -> str:
         return f"KPI '{data.get('kpi_name') or (data.get('definition') or {}).get('name')}'"
     if name == "SubjectErased":
         return f"data subject {str(data.get('subject'))[:6]}…"
+    if name == "RetentionPeriodSet":
+        return "retention period"
     if "subscription_id" in data:
         return f"webhook subscription {data['subscription_id']}"
     if "round_id" in data:

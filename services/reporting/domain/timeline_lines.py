@@ -32,6 +32,10 @@ def _phase(value: Any) -> str:
     return str(value or "?").replace("_", " ")
 
 
+def _days(value: Any) -> str:
+    return "keep until erased on request" if value is None else f"{value} days"
+
+
 def _counts(items: Any) -> str:
     if not isinstance(items, list) or not items:
         return "none"
@@ -158,6 +162,9 @@ LINES: dict[str, Describe] = {
         f"Personal data of {erased_person(str(d.get('subject')))} erased"
         f" ({'retention period' if d.get('basis') == 'retention' else 'request'}"
         f" {d.get('reference')})"
+    ),
+    "RetentionPeriodSet": lambda d: (
+        f"Retention period set to {_days(d.get('days'))} (was {_days(d.get('previous_days'))})"
     ),
     "WebhookSubscriptionCreated": lambda d: (
         f"Webhook subscription {d.get('subscription_id')} created for {d.get('endpoint')}"
