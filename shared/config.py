@@ -76,6 +76,13 @@ class ServiceConfig:
         """The compacted topic of subject keys and their erasures (shared/privacy/key_topic.py)."""
         return f"{self.topic_prefix}.subject-keys"
 
+    @property
+    def subject_index_topic(self) -> str:
+        """The services' topic of where a person's private personal data is (their export,
+        shared/privacy/subject_index.py): sealed values of private fields, keyed by person
+        and event; read by the assessment worker alone."""
+        return f"{self.topic_prefix}.subject-index"
+
     def dead_letter_topic(self, context: str) -> str:
         """Where this service parks messages from a context's topic it cannot handle."""
         return f"{self.topic(context)}.dlt"

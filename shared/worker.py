@@ -62,20 +62,29 @@ def run_loops(name: str, loops: Sequence[Loop], stop: threading.Event | None = N
     return 1 if failed.is_set() else 0
 
 
-def key_loop(resources: Resources) -> Loop:
-    """The subject keys' loop (every worker runs one): follow the subject-keys topic from its
-    beginning into this service's keys, and publish this service's key changes."""
+def key_topic(resources: Resources) -> KeyTopic:
+    """This worker's follower and publisher of the subject-keys topic."""
     config = resources.config
-    keys = KeyTopic(resources.subject_keys, config.kafka_bootstrap_servers,
+    return KeyTopic(resources.subject_keys, config.kafka_bootstrap_servers,
                     config.subject_keys_topic)  # fmt: skip
-    return keys.run
 
 
-def relay_loop(resources: Resources, context: str) -> Loop:
-    """The outbox relay of a write service, publishing to its context's topic."""
+def key_loop(resources: Resources, keys: KeyTopic | None = None) -> Loop:
+    """The subject keys' loop (every worker runs one): follow the subject-keys topic from its
+    beginning into this service's keys, and publish this service's key changes (the relay
+    given the same KeyTopic publishes them too, before each batch of events)."""
+    return (keys or key_topic(resources)).run
+
+
+def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None) -> Loop:
+    """The outbox relay of a write service, publishing to its context's topic (and, first,
+    the subject keys its events need, when given the worker's KeyTopic)."""
     config = resources.config
     relay = OutboxRelay(
-        resources.event_store, KafkaPublisher(config.kafka_bootstrap_servers), config.topic(context)
+        resources.event_store,
+        KafkaPublisher(config.kafka_bootstrap_servers),
+        config.topic(context),
+        before_batch=keys.publish_caught_up if keys is not None else None,
     )
     address = parse_address(config.relay_doorbell)
 
@@ -122,11 +131,13 @@ def consumer_loop(
     handler: Handler,
     positions: PositionSource | None = None,
     group: str | None = None,
+    extra_topics: Sequence[str] = (),
 ) -> Loop:
-    """A consumer of the contexts' topics in this service's group (or `group`), feeding
-    `handler`; rewound where `positions` says (on assignment and between batches) when given."""
+    """A consumer of the contexts' topics (and `extra_topics`, by name) in this service's
+    group (or `group`), feeding `handler`; rewound where `positions` says (on assignment and
+    between batches) when given."""
     config = resources.config
-    topics = [config.topic(c) for c in contexts]
+    topics = [*(config.topic(c) for c in contexts), *extra_topics]
     group = group or config.group_id
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers,

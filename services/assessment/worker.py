@@ -29,6 +29,7 @@ from shared.worker import (
     consumer_loop,
     housekeeping_loop,
     key_loop,
+    key_topic,
     relay_loop,
     run_worker,
 )
@@ -60,15 +61,20 @@ def schedule_loop(
 
 
 def subject_index_loop(resources: Resources) -> Loop:
-    """A consumer of the kpi topic (a group of its own) indexing, for the subject-access
-    export, each event holding a person's sealed values (shared/privacy/subject_index.py)."""
+    """A consumer of the kpi topic and of the subject-index topic (a group of its own)
+    indexing, for the subject-access export, each kpi event holding a person's sealed values
+    and each record of the kpi service's private fields (shared/privacy/subject_index.py)."""
     index = resources.subject_index
+    config = resources.config
 
-    def handle(envelope: dict[str, Any]) -> None:
-        index.add_records(envelope, "kpi")
+    def handle(message: dict[str, Any]) -> None:
+        if "record" in message and "type" not in message:  # a subject-index record
+            index.add_private(message)
+        else:
+            index.add_records(message, "kpi")
 
-    return consumer_loop(resources, ["kpi"], handle,
-                         group=f"{resources.config.group_id}.subjects")  # fmt: skip
+    return consumer_loop(resources, ["kpi"], handle, group=f"{config.group_id}.subjects",
+                         extra_topics=[config.subject_index_topic])  # fmt: skip
 
 
 def bootstrap(
@@ -79,13 +85,14 @@ def bootstrap(
     services = Services(resources, clock)
     schedule = MongoRoundSchedule.of(resources.database)
     due = MongoRetentionDue.of(resources.database)
+    keys = key_topic(resources)
     loops = [
-        relay_loop(resources, "assessment"),
+        relay_loop(resources, "assessment", keys),
         consumer_loop(resources, ["assessment"], schedule.handle),
         consumer_loop(resources, ["assessment"], due.handle, group=f"{config.group_id}.retention"),
         schedule_loop(services, schedule, due, config.schedule_seconds),
         housekeeping_loop(resources),
-        key_loop(resources),
+        key_loop(resources, keys),
         subject_index_loop(resources),
     ]
     return Worker(loops, resources)

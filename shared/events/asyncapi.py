@@ -13,8 +13,10 @@ from importlib import metadata
 from typing import Any
 
 from shared.config import ServiceConfig
+from shared.events import asyncapi_internal as internal
 from shared.events import asyncapi_webhooks as webhooks
 from shared.events import catalogue
+from shared.events.asyncapi_internal import topic_binding
 from shared.events.asyncapi_messages import (
     SCHEMA_FORMAT,
     attribute_schema,
@@ -22,8 +24,6 @@ from shared.events.asyncapi_messages import (
     event_message,
     message_traits,
 )
-from shared.messaging.topics import RETAINED_FOREVER
-from shared.privacy.key_topic import COMPACTED
 
 ASYNCAPI_VERSION = "3.0.0"
 DEAD_LETTER = "dead-letter"
@@ -38,9 +38,9 @@ least once on both: drop an event already seen by its `id`. `tenant` says whose 
 altered. Events carry no contacts, rater identities, answers, comments or coach's notes, and
 their personal fields (names, free texts about a person) are sealed per person: `{"sealed":
 "<service>.<ref>", "as": kind, "box": "v1:..."}`, AES-256-GCM with keys only the services
-hold (the subject-keys channel), so they read as what the services' APIs show, and an erased
-person's values can never be opened again (README, Personal data and erasure)."""
-SUBJECT_KEYS = "subject-keys"
+hold (the subject-keys channel, services only), so they read as what the services' APIs
+show, and an erased person's values can never be opened again (README, Personal data and
+erasure)."""
 
 
 def contexts(types: Mapping[str, catalogue.EventType]) -> list[str]:
@@ -60,8 +60,8 @@ def asyncapi_document(
         ids = [t.type for t in types.values() if t.context == context]
         channels |= _topic_channels(config, context, ids, kafka)
         operations |= _receive_operations(context, ids)
-    channels[SUBJECT_KEYS] = _subject_keys_channel(config, kafka)
-    operations[f"receive-{SUBJECT_KEYS}"] = _subject_keys_operation()
+    channels |= internal.channels(config, kafka)
+    operations |= internal.operations()
     channels[webhooks.CHANNEL] = webhooks.channel(list(types))
     operations[webhooks.OPERATION] = webhooks.operation(list(types))
     return {
@@ -112,7 +112,7 @@ def _topic_channels(
             "1 replica when the cluster has fewer than 3 brokers, else 3; kept forever.",
             "servers": servers,
             "messages": {i: {"$ref": f"#/components/messages/{i}"} for i in ids},
-            "bindings": _topic_binding(config, events),
+            "bindings": topic_binding(config, events),
         },
         f"{context}-dead-letters": {
             "address": dead,
@@ -122,75 +122,9 @@ def _topic_channels(
             "could carry on. Not a feed of events.",
             "servers": servers,
             "messages": {DEAD_LETTER: {"$ref": f"#/components/messages/{DEAD_LETTER}"}},
-            "bindings": _topic_binding(config, dead),
+            "bindings": topic_binding(config, dead),
         },
     }
-
-
-def _subject_keys_channel(config: ServiceConfig, kafka: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "address": config.subject_keys_topic,
-        "title": "The subject keys (services only)",
-        "description": "Compacted, keyed by key id: each service's keys of the people whose "
-        "data it sealed, each wrapped with the deployment's ML_SUBJECT_KEYS_KEY (never in "
-        "clear), and erasure markers, a key's last word once compacted. Every worker reads "
-        "it from the beginning; a subscriber cannot open anything with it.",
-        "servers": [{"$ref": f"#/servers/{name}"} for name in kafka],
-        "messages": {SUBJECT_KEYS: {"$ref": f"#/components/messages/{SUBJECT_KEYS}"}},
-        "bindings": _topic_binding(config, config.subject_keys_topic, COMPACTED),
-    }
-
-
-def _subject_keys_operation() -> dict[str, Any]:
-    channel = f"#/channels/{SUBJECT_KEYS}"
-    return {
-        "action": "receive",
-        "channel": {"$ref": channel},
-        "summary": "Each service's worker follows the subject keys and erasures.",
-        "messages": [{"$ref": f"{channel}/messages/{SUBJECT_KEYS}"}],
-    }
-
-
-def _subject_keys_message() -> dict[str, Any]:
-    return {
-        "name": SUBJECT_KEYS,
-        "title": "A subject key or its erasure",
-        "contentType": "application/json",
-        "payload": {
-            "schemaFormat": SCHEMA_FORMAT,
-            "schema": {
-                "type": "object",
-                "required": ["kid", "state"],
-                "properties": {
-                    "kid": {"type": "string", "description": "<service>.<subject ref>"},
-                    "state": {"enum": ["active", "erased"]},
-                    "key": {"type": "string", "description": "the key, wrapped (active only)"},
-                },
-                "additionalProperties": False,
-            },
-        },
-    }
-
-
-def _topic_binding(
-    config: ServiceConfig, topic: str, created: Mapping[str, str] = RETAINED_FOREVER
-) -> dict[str, Any]:
-    settings = {  # as shared/messaging/topics.py creates the topic
-        name: value.split(",") if name == "cleanup.policy" else _number(value)
-        for name, value in created.items()
-    }
-    return {
-        "kafka": {
-            "topic": topic,
-            "partitions": config.topic_partitions,
-            "topicConfiguration": settings,
-            "bindingVersion": "0.5.0",
-        }
-    }
-
-
-def _number(value: str) -> int | float:
-    return float(value) if "." in value else int(value)
 
 
 def _receive_operations(context: str, ids: list[str]) -> dict[str, Any]:
@@ -231,8 +165,7 @@ def _components(types: Mapping[str, catalogue.EventType]) -> dict[str, Any]:
                 "schema": attribute_schema(),
             }
         },
-        "messages": messages
-        | {DEAD_LETTER: dead_letter_message(), SUBJECT_KEYS: _subject_keys_message()},
+        "messages": messages | {DEAD_LETTER: dead_letter_message()} | internal.messages(),
         "messageTraits": message_traits(webhooks.HEADERS),
         "securitySchemes": {webhooks.SECURITY_SCHEME: webhooks.security_scheme()},
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from shared.eventstore.port import EventStore
@@ -27,18 +27,26 @@ class OutboxRelay:
     """Moves one event store's commits onto its context's topic, in stream order."""
 
     def __init__(
-        self, store: EventStore, publisher: Publisher, topic: str, batch_size: int = 200
+        self,
+        store: EventStore,
+        publisher: Publisher,
+        topic: str,
+        batch_size: int = 200,
+        before_batch: Callable[[], object] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
         self._topic = topic
         self._batch_size = batch_size
+        self._before_batch = before_batch  # e.g. publish the subject keys the events need
 
     def run_once(self) -> int:
         """Publish one batch of commits and mark it; returns how many events went out."""
         commits = self._store.unpublished(self._batch_size)
         if not commits:
             return 0
+        if self._before_batch is not None:
+            self._before_batch()
         messages = [(c.subject, event) for c in commits for event in c.events]
         self._publisher.publish(self._topic, messages)
         self._store.mark_published([c.id for c in commits])

@@ -25,19 +25,20 @@ def all_topics(config: ServiceConfig) -> list[str]:
 
 
 def ensure_topics(config: ServiceConfig, admin: KafkaAdminClient | None = None) -> list[str]:
-    """Create missing topics (several partitions; events retained forever, subject keys
-    compacted); returns those created."""
+    """Create missing topics (several partitions; events retained forever, subject keys and
+    the subject index compacted); returns those created."""
     own = admin is None
     admin = admin or KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers)
     try:
-        wanted = [*all_topics(config), config.subject_keys_topic]
+        compacted = (config.subject_keys_topic, config.subject_index_topic)
+        wanted = [*all_topics(config), *compacted]
         missing = sorted(set(wanted) - set(admin.list_topics()))
         spec = {
             "num_partitions": config.topic_partitions,
             "replication_factor": 1 if _single_broker(admin) else 3,
         }
         for topic in missing:
-            configs = COMPACTED if topic == config.subject_keys_topic else RETAINED_FOREVER
+            configs = COMPACTED if topic in compacted else RETAINED_FOREVER
             try:
                 admin.create_topics({topic: spec | {"configs": configs}}, wait_for_metadata=True)
                 log.info("topic created", extra={"topic": topic})

@@ -28,6 +28,8 @@ class KnownKeys(Protocol):
 
     def known(self, kid: str) -> bool: ...
 
+    def wait_learnt(self, timeout: float) -> None: ...
+
 
 class KeyArrival:
     """Holds an event back until the keys its sealed values need are known here."""
@@ -38,13 +40,14 @@ class KeyArrival:
         timeout_seconds: float = 5.0,
         poll_seconds: float = 0.05,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._keys = keys
         self._timeout = timeout_seconds
         self._poll = poll_seconds
         self._monotonic = monotonic
-        self._sleep = sleep
+        # between looks: until the process's key loop learns a record (or the poll passes)
+        self._sleep = sleep or keys.wait_learnt
         self._known: set[str] = set()
         self._given_up: set[str] = set()
 

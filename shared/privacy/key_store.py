@@ -66,6 +66,7 @@ class SubjectKeys:
         self.owner = owner
         self._table = table
         self._wrapping = wrapping
+        self._learnt = threading.Condition()  # notified as the topic's records are applied
 
     def sealing_key(self, kid: str, tenant: str) -> bytes | None:
         """The service's key for a person, made on first use; None once they are erased."""
@@ -119,6 +120,14 @@ class SubjectKeys:
         elif owner_of(kid) != self.owner and state == ACTIVE and record.get("key"):
             self._table.insert({"_id": kid, "owner": owner_of(kid), "state": ACTIVE,
                                 "key": record["key"], "at": utc_now()})  # fmt: skip
+        with self._learnt:
+            self._learnt.notify_all()
+
+    def wait_learnt(self, timeout: float) -> None:
+        """Wait until this process applies a record of the topic (or `timeout` passes): how
+        the reporting worker waits for an event's keys (shared/privacy/key_arrival.py)."""
+        with self._learnt:
+            self._learnt.wait(timeout)
 
     def changes(self, limit: int = 100) -> list[tuple[dict[str, Any], str]]:
         """The topic records of this service's queued key changes, each with the state it was

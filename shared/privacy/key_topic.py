@@ -36,6 +36,12 @@ COMPACTED = {
 }
 
 
+# A key made by an API process waits in its table for the worker's next step to publish it,
+# and the reporting worker holds back each event until the keys it needs have arrived: the
+# step's idle poll bounds how late a new person's events reach the read models.
+POLL_SECONDS = 0.05
+
+
 class KeyTopic:
     """Follows the subject-keys topic into one service's keys, and publishes its own."""
 
@@ -46,8 +52,9 @@ class KeyTopic:
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
         self.caught_up = False
+        self._publishing = threading.Lock()
 
-    def run(self, stop: threading.Event, poll_seconds: float = 0.2) -> None:
+    def run(self, stop: threading.Event, poll_seconds: float = POLL_SECONDS) -> None:
         """Follow and publish until `stop` is set."""
         try:
             while not stop.is_set():
@@ -55,7 +62,7 @@ class KeyTopic:
         finally:
             self.close()
 
-    def step(self, poll_seconds: float = 0.2) -> int:
+    def step(self, poll_seconds: float = POLL_SECONDS) -> int:
         """Apply what the topic has for us, then (once caught up) publish our changes; the
         number of records applied and published."""
         applied = self.follow(poll_seconds)
@@ -75,8 +82,18 @@ class KeyTopic:
             self.caught_up = all(consumer.position(tp) >= end for tp, end in ends.items())
         return applied
 
+    def publish_caught_up(self) -> int:
+        """Publish the queued key changes if the topic has been read to its end (the outbox
+        relay calls this before each batch of events, so that a new person's key is on the
+        topic before their first event: the reporting worker need not wait for it)."""
+        return self.publish() if self.caught_up else 0
+
     def publish(self) -> int:
         """Publish this service's queued key changes; each is unqueued once acknowledged."""
+        with self._publishing:  # the key loop and the relay, one at a time
+            return self._publish()
+
+    def _publish(self) -> int:
         changes = self._keys.changes()
         if not changes:
             return 0

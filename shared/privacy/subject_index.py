@@ -11,6 +11,9 @@ export finds nothing in it: the index may say too much, never too little). The a
 worker adds a record for each event of the kpi topic that holds sealed values of the person:
 the event's id, type, time, engagement and those sealed values with their paths, nothing
 else; adding the same record again changes nothing, so a redelivered event is harmless.
+The kpi service's private fields (a session's private notes) never reach its topic: its
+worker publishes their records, sealed as stored, on the services' subject-index topic
+(`private_records`), which the assessment worker indexes too (`add_private`).
 """
 
 from __future__ import annotations
@@ -47,16 +50,31 @@ def refs_in(parts: Iterable[Any]) -> set[str]:
     return {ref_of(str(sealed["sealed"])) for part in parts for _, sealed in sealed_paths(part)}
 
 
-def record_of(envelope: Mapping[str, Any], ref: str) -> dict[str, Any] | None:
-    """What the index keeps of a published event for one person: its coordinates and the
-    person's sealed values with their paths (None when it holds nothing of them)."""
-    fields = [{"path": p, "sealed": s} for p, s in sealed_paths(envelope.get("data") or {})
+def record_of(envelope: Mapping[str, Any], ref: str, part: str = "data") -> dict[str, Any] | None:
+    """What the index keeps of an event for one person: its coordinates and the person's
+    sealed values in one part of it (`data`, or the stored `private` part), each with its
+    path from the envelope (`data.executive.name`); None when it holds nothing of them."""
+    fields = [{"path": f"{part}.{p}", "sealed": s}
+              for p, s in sealed_paths(envelope.get(part) or {})
               if ref_of(str(s["sealed"])) == ref]  # fmt: skip
     if not fields:
         return None
     return {"event_id": envelope["id"], "type": envelope["type"], "time": envelope["time"],
             "engagement_id": envelope.get("subject"), "stream_id": envelope.get("streamid"),
             "fields": fields}  # fmt: skip
+
+
+def private_records(envelope: Mapping[str, Any], service: str) -> list[tuple[str, dict[str, Any]]]:
+    """The subject-index topic's messages for a stored event's private part: one per person
+    whose sealed values it holds, keyed by the person's ref and the event id."""
+    messages = []
+    for ref in sorted(refs_in([envelope.get("private") or {}])):
+        record = record_of(envelope, ref, "private")
+        if record is not None:
+            message = {"service": service, "tenant": envelope["tenant"], "subject": ref,
+                       "record": record}  # fmt: skip
+            messages.append((f"{ref}:{envelope['id']}", message))
+    return messages
 
 
 class SubjectIndex(abc.ABC):
@@ -87,6 +105,12 @@ class SubjectIndex(abc.ABC):
                 self._add(ref, str(envelope["tenant"]), f"records.{service}", record)
                 added += 1
         return added
+
+    def add_private(self, message: Mapping[str, Any]) -> None:
+        """Index a record of another service's private fields (a subject-index message)."""
+        record = message["record"]
+        self._add(str(message["subject"]), str(message["tenant"]),
+                  f"records.{message['service']}", record)  # fmt: skip
 
     @abc.abstractmethod
     def _add(self, ref: str, tenant: str, field: str, item: Any) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from shared.domain.subjects import subject_ref
-from shared.privacy.subject_index import MongoSubjectIndex
+from shared.privacy.subject_index import MongoSubjectIndex, private_records
 
 REF = subject_ref("acme", "exec-1")
 
@@ -31,8 +31,23 @@ def test_streams_and_records_are_each_kept_once(mongo_db):
     assert [r["event_id"] for r in records] == ["ev-1", "ev-2"]
     assert records[0]["fields"] == [
         {
-            "path": "commitments[0].text",
+            "path": "data.commitments[0].text",
             "sealed": envelope("ev-1")["data"]["commitments"][0]["text"],
         }
     ]
     assert other.entry(subject_ref("acme", "someone-else")) is None
+
+
+def test_a_private_record_from_the_topic_is_kept_once_beside_the_published_ones(mongo_db):
+    index = MongoSubjectIndex(mongo_db)
+    index.add_records(envelope("ev-1"), "kpi")
+    stored = envelope("ev-3") | {
+        "private": {"private_notes": envelope("x")["data"]["commitments"][0]["text"]}
+    }
+    [(key, message)] = private_records(stored, "kpi")
+    assert key == f"{REF}:ev-3"
+    for _ in range(2):  # redelivered
+        index.add_private(message)
+    records = index.entry(REF)["records"]["kpi"]
+    assert [r["event_id"] for r in records] == ["ev-1", "ev-3"]
+    assert [f["path"] for f in records[1]["fields"]] == ["private.private_notes"]

@@ -47,7 +47,7 @@ def test_every_catalogued_type_is_a_message_with_its_schema(document):
         assert event_type.type in channels[f"{event_type.context}-events"]["messages"]
         assert event_type.type in webhook
     traits = {
-        t["$ref"] for m in messages.values() if m["name"] not in ("dead-letter", "subject-keys")
+        t["$ref"] for m in messages.values() if m["name"] not in INTERNAL
         for t in m["traits"]
     }  # fmt: skip
     assert traits == {
@@ -55,20 +55,26 @@ def test_every_catalogued_type_is_a_message_with_its_schema(document):
     }
 
 
+INTERNAL = ("dead-letter", "subject-keys", "subject-index")  # messages that are no events
+
+
 def test_the_contexts_are_the_catalogues_and_agree_with_topics_py(document):
     # topics.py creates CONTEXTS' topics: a context added to the catalogue alone fails here
     assert contexts(catalogue()) == sorted(CONTEXTS)
     kafka = [c["address"] for c in document["channels"].values() if c["address"]]
-    assert sorted(kafka) == sorted([*all_topics(CONFIG), CONFIG.subject_keys_topic])
+    internal = [CONFIG.subject_keys_topic, CONFIG.subject_index_topic]
+    assert sorted(kafka) == sorted([*all_topics(CONFIG), *internal])
 
 
 def test_subscribers_receive_and_the_service_sends_webhooks(document):
     actions = {name: op["action"] for name, op in document["operations"].items()}
     assert actions.pop("deliver-webhooks") == "send"
-    assert set(actions.values()) == {"receive"} and len(actions) == 2 * len(CONTEXTS) + 1
-    keys = document["channels"]["subject-keys"]
-    assert keys["address"] == CONFIG.subject_keys_topic
-    assert keys["bindings"]["kafka"]["topicConfiguration"]["cleanup.policy"] == ["compact"]
+    assert set(actions.values()) == {"receive"} and len(actions) == 2 * len(CONTEXTS) + 2
+    for name, address in (("subject-keys", CONFIG.subject_keys_topic),
+                          ("subject-index", CONFIG.subject_index_topic)):  # fmt: skip
+        channel = document["channels"][name]
+        assert channel["address"] == address and f"receive-{name}" in actions
+        assert channel["bindings"]["kafka"]["topicConfiguration"]["cleanup.policy"] == ["compact"]
 
 
 def test_a_config_gives_the_servers_topics_and_partitions():

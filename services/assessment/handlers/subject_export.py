@@ -3,7 +3,9 @@ hold about one person, for an admin of the tenant or the person themselves.
 
 Nothing is asked of another service. The assessment service's own data is in the streams its
 subject index names (shared/privacy/subject_index.py), loaded with their private parts; the
-kpi service's is in the records the assessment worker indexed from the kpi topic; the
+kpi service's is in the records the assessment worker indexed from the kpi topic (its
+published fields) and from the subject-index topic (its private fields, such as a session's
+private notes, which the kpi worker publishes there sealed); the
 reporting service holds copies of the published ones only (its read models and webhook
 deliveries are built from the topics), so each field says which services hold it. Values are
 opened with the assessment service's keys, and those it learnt from the subject-keys topic:
@@ -60,10 +62,13 @@ def export_subject(services: Services, person_id: str, caller: Caller) -> Subjec
     entry = services.adapters.subject_index.entry(ref) or {}
     if entry and entry.get("tenant") != caller.tenant:  # a ref is per tenant: never here
         entry = {}
-    return SubjectExport(head, _records(services, ref, entry))
+    admin = EXPORTERS.allows(principal.roles)
+    return SubjectExport(head, _records(services, ref, entry, admin))
 
 
-def _records(services: Services, ref: str, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _records(
+    services: Services, ref: str, entry: dict[str, Any], admin: bool
+) -> Iterator[dict[str, Any]]:
     opener = Opener(services.adapters.subject_keys)
     for stream_id in sorted(entry.get("streams") or ()):
         published = not stream_id.startswith(UNPUBLISHED_STREAMS)
@@ -73,9 +78,23 @@ def _records(services: Services, ref: str, entry: dict[str, Any]) -> Iterator[di
             if fields:
                 yield _record("assessment", event, fields)
     for indexed in (entry.get("records") or {}).get("kpi") or ():
-        fields = [{"path": f"data.{f['path']}", "value": _opened(opener, f["sealed"]),
-                   "held_by": ["kpi", "reporting"]} for f in indexed["fields"]]  # fmt: skip
+        fields = [_indexed_field(opener, f, admin) for f in indexed["fields"]]
         yield {"service": "kpi", **{k: indexed[k] for k in _COORDINATES}, "fields": fields}
+
+
+def _indexed_field(opener: Opener, field: dict[str, Any], admin: bool) -> dict[str, Any]:
+    """A kpi field the index holds: published (`data.…`: the kpi and reporting services
+    hold it) or private (`private.…`: the kpi service alone). A private kpi field (a coach's
+    private notes) is answered only to its coach by the kpi service: an admin's export opens
+    it, the person's own lists it withheld (an admin answers a request for it)."""
+    path = str(field["path"])
+    path = path if path.startswith(("data.", "private.")) else f"data.{path}"
+    if not path.startswith("private."):
+        return {"path": path, "value": _opened(opener, field["sealed"]),
+                "held_by": ["kpi", "reporting"]}  # fmt: skip
+    if not admin:
+        return {"path": path, "value": None, "held_by": ["kpi"], "withheld": True}
+    return {"path": path, "value": _opened(opener, field["sealed"]), "held_by": ["kpi"]}
 
 
 _COORDINATES = ("event_id", "type", "time", "engagement_id", "stream_id")
