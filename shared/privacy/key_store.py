@@ -27,6 +27,8 @@ from shared.events.envelope import utc_now
 
 KEYS = "subject_keys"
 CHANGES = "subject_key_changes"
+EPOCH = "subject_key_erasures"  # one document: how many keys this database has erased
+CACHE_LIMIT = 50_000  # key documents a process keeps, then forgets
 ACTIVE, ERASED = "active", "erased"
 KEY_BYTES = 32
 
@@ -45,6 +47,11 @@ class KeyTable(abc.ABC):
     @abc.abstractmethod
     def mark_erased(self, kid: str, owner: str, at: str) -> None:
         """Make the key erased (stored so even when it was never known): its key removed."""
+
+    @abc.abstractmethod
+    def erasures(self) -> int:
+        """How many erasures this table has recorded (grows with each `mark_erased`, after
+        the key is erased): a process's cached keys are good while it is unchanged."""
 
     @abc.abstractmethod
     def queue(self, kid: str, state: str) -> None:
@@ -67,10 +74,41 @@ class SubjectKeys:
         self._table = table
         self._wrapping = wrapping
         self._learnt = threading.Condition()  # notified as the topic's records are applied
+        # Key documents read by this process, good until the table records an erasure
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._erasures_seen = -1
+        self._cache_lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Forget the cached keys if any key was erased since they were read (one read by
+        `_id`): the Opener and the Sealer call this as each read or command begins, so an
+        erasure in any process of the service takes effect from the next one on."""
+        erasures = self._table.erasures()
+        with self._cache_lock:
+            if erasures != self._erasures_seen:
+                self._cache.clear()
+                self._erasures_seen = erasures
+
+    def _document(self, kid: str) -> dict[str, Any] | None:
+        with self._cache_lock:
+            cached = self._cache.get(kid)
+        if cached is not None:
+            return cached
+        document = self._table.get(kid)
+        if document is not None:  # a key not known yet is looked up again next time
+            with self._cache_lock:
+                if len(self._cache) >= CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[kid] = document
+        return document
+
+    def _forget(self, kid: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(kid, None)
 
     def sealing_key(self, kid: str, tenant: str) -> bytes | None:
         """The service's key for a person, made on first use; None once they are erased."""
-        document = self._table.get(kid)
+        document = self._document(kid)
         if document is None:
             key = os.urandom(KEY_BYTES)
             made = {"_id": kid, "owner": self.owner, "tenant": tenant, "state": ACTIVE,
@@ -78,20 +116,20 @@ class SubjectKeys:
             if self._table.insert(made):
                 self._table.queue(kid, ACTIVE)
                 return key
-            document = self._table.get(kid)  # another process made it first
+            document = self._document(kid)  # another process made it first
         return self._unwrap(document)
 
     def opening_key(self, kid: str) -> bytes | None:
         """The key of a person (this service's or one learnt), None if erased or unknown."""
-        return self._unwrap(self._table.get(kid))
+        return self._unwrap(self._document(kid))
 
     def known(self, kid: str) -> bool:
         """Whether the key is known here, active or erased."""
-        return self._table.get(kid) is not None
+        return self._document(kid) is not None
 
     def erased(self, kid: str) -> bool:
         """Whether the key is known to be erased."""
-        document = self._table.get(kid)
+        document = self._document(kid)
         return document is not None and document.get("state") == ERASED
 
     def erase_person(self, ref: str, announce: bool = True) -> bool:
@@ -100,10 +138,12 @@ class SubjectKeys:
         published (so that the other services destroy theirs) when `announce`, or when there
         was a key here that may have been published."""
         kid = key_id(self.owner, ref)
+        self._forget(kid)
         document = self._table.get(kid)
         if document is not None and document.get("state") == ERASED:
             return False
         self._table.mark_erased(kid, self.owner, utc_now())
+        self._forget(kid)
         if announce or document is not None:
             self._table.queue(kid, ERASED)
         return document is not None
@@ -113,9 +153,11 @@ class SubjectKeys:
         erased already), or the erasure of any service's key (this service then destroys its
         own key of that person too)."""
         kid, state = str(record["kid"]), str(record["state"])
+        self._forget(kid)
         if state == ERASED:
             if owner_of(kid) != self.owner and not self.erased(kid):
                 self._table.mark_erased(kid, owner_of(kid), utc_now())
+                self._forget(kid)
             self.erase_person(ref_of(kid), announce=False)
         elif owner_of(kid) != self.owner and state == ACTIVE and record.get("key"):
             self._table.insert({"_id": kid, "owner": owner_of(kid), "state": ACTIVE,
@@ -163,6 +205,7 @@ class MongoKeyTable(KeyTable):
     def __init__(self, database: Database[Any]) -> None:
         self._keys = database[KEYS]
         self._changes = database[CHANGES]
+        self._epoch = database[EPOCH]
 
     def get(self, kid: str) -> dict[str, Any] | None:
         return self._keys.find_one({"_id": kid})
@@ -180,6 +223,11 @@ class MongoKeyTable(KeyTable):
             {"$set": {"owner": owner, "state": ERASED, "at": at}, "$unset": {"key": ""}},
             upsert=True,
         )
+        self._epoch.update_one({"_id": "erasures"}, {"$inc": {"n": 1}}, upsert=True)
+
+    def erasures(self) -> int:
+        found = self._epoch.find_one({"_id": "erasures"})
+        return int(found["n"]) if found else 0
 
     def queue(self, kid: str, state: str) -> None:
         self._changes.replace_one({"_id": kid}, {"_id": kid, "state": state}, upsert=True)
@@ -197,6 +245,7 @@ class MemoryKeyTable(KeyTable):
     def __init__(self) -> None:
         self._keys: dict[str, dict[str, Any]] = {}
         self._changes: dict[str, str] = {}
+        self._erasures = 0
         self._lock = threading.Lock()
 
     def get(self, kid: str) -> dict[str, Any] | None:
@@ -216,6 +265,11 @@ class MemoryKeyTable(KeyTable):
             document = self._keys.setdefault(kid, {"_id": kid})
             document.pop("key", None)
             document.update(owner=owner, state=ERASED, at=at)
+            self._erasures += 1
+
+    def erasures(self) -> int:
+        with self._lock:
+            return self._erasures
 
     def queue(self, kid: str, state: str) -> None:
         with self._lock:

@@ -55,6 +55,7 @@ class Protection:
     def refuse_erased(self, tenant: str, person_ids: Iterable[str]) -> None:
         """Refuse (409 subject-erased) a command that names a person already erased: nothing
         new is recorded about them, and their id is not taken by anyone else."""
+        self.keys.refresh()
         for person_id in person_ids:
             if self.keys.erased(key_id(self.keys.owner, subject_ref(tenant, person_id))):
                 raise SubjectErased(f"person {person_id!r} was erased; use another id")

@@ -38,6 +38,9 @@ class Keyring(Protocol):
     def erased(self, kid: str) -> bool:
         """Whether the key is known to be erased (rather than not known yet)."""
 
+    def refresh(self) -> None:
+        """Forget what was cached if a key was erased since (as a read or command begins)."""
+
 
 # Who "@executive" and "@actor" are for the event being sealed
 Resolve = Callable[[str], str]
@@ -49,6 +52,7 @@ class Sealer:
     def __init__(self, owner: str, keyring: Keyring) -> None:
         self.owner = owner
         self._keyring = keyring
+        keyring.refresh()
 
     def seal(
         self,
@@ -85,6 +89,7 @@ class Opener:
 
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
+        keyring.refresh()
         self._boxes: dict[str, SecretBox | None] = {}
         self._pending: set[str] = set()
 
