@@ -1,9 +1,13 @@
 """Where a person's personal data is, for the subject-access export (README, Personal data).
 
-One document per person (`_id`: their ref), read and written by `_id` alone:
+Documents read and written by `_id` alone: one per person, and one per person and
+engagement for the records of the other services' events (so that no document grows with a
+person's whole history: a coach's reviews across hundreds of engagements):
 
     {_id: ref, tenant, streams: [stream ids of this service's store holding their data],
-     records: {<service>: [records of another service's published events holding it]}}
+     engagements: [ids of the engagements with records of them]}
+    {_id: "<ref>@<engagement id>", tenant,
+     records: {<service>: [records of another service's events holding their data]}}
 
 The write services note a stream when they seal a value of the person into it, before the
 commit is stored (a stream noted whose commit then failed holds nothing of them, and the
@@ -102,23 +106,50 @@ class SubjectIndex(abc.ABC):
         for ref in sorted(refs_in([envelope.get("data") or {}])):
             record = record_of(envelope, ref)
             if record is not None:
-                self._add(ref, str(envelope["tenant"]), f"records.{service}", record)
+                self._add_record(ref, str(envelope["tenant"]), service, record)
                 added += 1
         return added
 
     def add_private(self, message: Mapping[str, Any]) -> None:
         """Index a record of another service's private fields (a subject-index message)."""
-        record = message["record"]
-        self._add(str(message["subject"]), str(message["tenant"]),
-                  f"records.{message['service']}", record)  # fmt: skip
+        self._add_record(str(message["subject"]), str(message["tenant"]),
+                         str(message["service"]), message["record"])  # fmt: skip
 
-    @abc.abstractmethod
-    def _add(self, ref: str, tenant: str, field: str, item: Any) -> None:
-        """Add `item` to the set at `field` (dotted) of the person's document."""
+    def _add_record(self, ref: str, tenant: str, service: str, record: Any) -> None:
+        """Records go to a document per person and engagement (bounded by that engagement's
+        history, however many engagements a coach has); the person's document names it
+        first, so it may name one that holds nothing yet, never miss one."""
+        engagement = str(record.get("engagement_id") or "-")
+        if (ref, f"@{engagement}") not in self._noted:
+            self._add(ref, tenant, "engagements", engagement)
+            with self._lock:
+                if len(self._noted) >= NOTED_LIMIT:
+                    self._noted.clear()
+                self._noted.add((ref, f"@{engagement}"))
+        self._add(f"{ref}@{engagement}", tenant, f"records.{service}", record)
 
-    @abc.abstractmethod
     def entry(self, ref: str) -> dict[str, Any] | None:
-        """The person's document, or None."""
+        """The person's document with the records of each engagement merged in, or None:
+        one read by `_id`, then one per engagement holding records of them."""
+        head = self._get(ref)
+        if head is None:
+            return None
+        records: dict[str, list[Any]] = {}
+        for service, items in (head.get("records") or {}).items():  # kept whole before
+            records.setdefault(service, []).extend(items)
+        for engagement in head.get("engagements") or ():
+            bucket = self._get(f"{ref}@{engagement}") or {}
+            for service, items in (bucket.get("records") or {}).items():
+                records.setdefault(service, []).extend(items)
+        return {**head, "records": records}
+
+    @abc.abstractmethod
+    def _add(self, document_id: str, tenant: str, field: str, item: Any) -> None:
+        """Add `item` to the set at `field` (dotted) of the document."""
+
+    @abc.abstractmethod
+    def _get(self, document_id: str) -> dict[str, Any] | None:
+        """A document of the index, or None."""
 
 
 class MongoSubjectIndex(SubjectIndex):
@@ -128,13 +159,15 @@ class MongoSubjectIndex(SubjectIndex):
         super().__init__()
         self._documents = database[INDEX]
 
-    def _add(self, ref: str, tenant: str, field: str, item: Any) -> None:
+    def _add(self, document_id: str, tenant: str, field: str, item: Any) -> None:
         self._documents.update_one(
-            {"_id": ref}, {"$addToSet": {field: item}, "$set": {"tenant": tenant}}, upsert=True
+            {"_id": document_id},
+            {"$addToSet": {field: item}, "$set": {"tenant": tenant}},
+            upsert=True,
         )
 
-    def entry(self, ref: str) -> dict[str, Any] | None:
-        return self._documents.find_one({"_id": ref})
+    def _get(self, document_id: str) -> dict[str, Any] | None:
+        return self._documents.find_one({"_id": document_id})
 
 
 class MemorySubjectIndex(SubjectIndex):
@@ -144,9 +177,9 @@ class MemorySubjectIndex(SubjectIndex):
         super().__init__()
         self._documents: dict[str, dict[str, Any]] = {}
 
-    def _add(self, ref: str, tenant: str, field: str, item: Any) -> None:
+    def _add(self, document_id: str, tenant: str, field: str, item: Any) -> None:
         with self._lock:
-            document = self._documents.setdefault(ref, {"_id": ref})
+            document = self._documents.setdefault(document_id, {"_id": document_id})
             document["tenant"] = tenant
             *parents, name = field.split(".")
             target = document
@@ -156,9 +189,9 @@ class MemorySubjectIndex(SubjectIndex):
             if item not in items:
                 items.append(item)
 
-    def entry(self, ref: str) -> dict[str, Any] | None:
+    def _get(self, document_id: str) -> dict[str, Any] | None:
         with self._lock:
-            found = self._documents.get(ref)
+            found = self._documents.get(document_id)
             return None if found is None else _copy(found)
 
 
