@@ -26,7 +26,7 @@ from services.assessment.domain.subject_record import RETENTION
 from services.assessment.handlers.base import Services
 from services.assessment.handlers.retention import people_of, tenant_retention
 from services.assessment.handlers.round_results import seal_and_close
-from services.assessment.handlers.subjects import erase_person, is_erased
+from services.assessment.handlers.subjects import erase_person
 from services.assessment.retention_due import RetentionDue
 from services.assessment.round_schedule import RoundSchedule
 from shared.domain.errors import ConcurrencyConflict, NotFound
@@ -110,16 +110,12 @@ def _erase_engagement(
     executive, others = people_of(services, tenant, engagement_id)
     erased = 0
     if not entry.get("people_erased"):
-        for person_id in others:
-            if not is_erased(services, tenant, person_id):
-                erase_person(services, person_id, reference, RETENTION, context)
-                erased += 1
+        for person_id in others:  # one already erased (on a request) is left as it was
+            erased += erase_person(services, person_id, reference, RETENTION, context)[1]
         due.mark_people_erased(entry["_id"])
     if not _all_expired(services, tenant, executive, entries, days, now):
         return erased
-    if not is_erased(services, tenant, executive):
-        erase_person(services, executive, reference, RETENTION, context)
-        erased += 1
+    erased += erase_person(services, executive, reference, RETENTION, context)[1]
     due.forget(entry["_id"])
     return erased
 
