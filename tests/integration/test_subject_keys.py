@@ -75,7 +75,9 @@ def test_keys_and_erasures_travel_the_topic_to_every_service(config, infra_env):
             for loop in loops.values():
                 loop.step(0.1)
 
-        until(lambda: step_all() or stores["reporting"].opening_key(assessment_kid) == key)
+        # each follower reads the topic at its own pace: wait for both of them
+        followers = (stores["reporting"], stores["kpi"])
+        until(lambda: step_all() or all(f.opening_key(assessment_kid) == key for f in followers))
         assert stores["kpi"].opening_key(assessment_kid) == key
         published = records(config)
         assert {r["_key"] for r in published} == {assessment_kid, kpi_kid}
