@@ -84,7 +84,7 @@ def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None)
         resources.event_store,
         KafkaPublisher(config.kafka_bootstrap_servers),
         config.topic(context),
-        before_batch=keys.publish_caught_up if keys is not None else None,
+        before_batch=keys.send_caught_up if keys is not None else None,
     )
     address = parse_address(config.relay_doorbell)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from deploy.local import processes
@@ -51,13 +52,26 @@ def _mongo_command(profile: Profile, mode: str) -> list[str]:
     return [
         str(FERRETDB_BIN),
         "--handler=sqlite",
-        f"--sqlite-url=file:{data}/",
+        # WAL with synchronous=NORMAL (ML_FERRETDB_SYNCHRONOUS=full to fsync every commit):
+        # a write is acknowledged once in the WAL, which an OS crash or power loss may lose the
+        # tail of, like MongoDB's default write concern (acknowledged before its journal is
+        # flushed, within 100 ms). It saved 0.5-0.8 ms of each write's 1.2-2.3 ms here.
+        f"--sqlite-url=file:{data}/?_pragma=synchronous({_synchronous()})",
         f"--listen-addr={HOST}:{profile.mongo_port}",
         "--telemetry=disable",
         f"--state-dir={state}",
-        "--debug-addr=-",
+        # FerretDB's debug listener (Prometheus metrics at /debug/metrics): off unless asked for
+        f"--debug-addr={os.environ.get('ML_FERRETDB_DEBUG_ADDR', '-')}",
         "--log-level=error",  # WARN dumps every failed command (e.g. endSessions)
     ]
+
+
+def _synchronous() -> str:
+    """SQLite's synchronous setting for FerretDB's databases (normal or full)."""
+    value = os.environ.get("ML_FERRETDB_SYNCHRONOUS", "normal").lower()
+    if value not in ("normal", "full"):
+        raise InfraError(f"ML_FERRETDB_SYNCHRONOUS must be normal or full, not {value!r}")
+    return value
 
 
 def _mongo_description(mode: str) -> str:

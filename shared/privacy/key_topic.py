@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -36,10 +38,14 @@ COMPACTED = {
 }
 
 
-# A key made by an API process waits in its table for the worker's next step to publish it,
-# and the reporting worker holds back each event until the keys it needs have arrived: the
-# step's idle poll bounds how late a new person's events reach the read models.
-POLL_SECONDS = 0.05
+# A key made by an API process waits in its table until it is published: the outbox relay
+# publishes the queued keys before each batch of events (so a new person's key is on the topic
+# before their first event), and the key loop publishes what is still queued once a second,
+# for changes that no event follows at once. The loop's follow returns as soon as records
+# arrive: its poll only bounds an idle wait. (Both were 50 ms: the queue's read every 50 ms per
+# worker was a third of the Mongo-wire server's reads while nothing else happened.)
+POLL_SECONDS = 0.5
+PUBLISH_SECONDS = 1.0
 
 
 class KeyTopic:
@@ -54,11 +60,20 @@ class KeyTopic:
         self.caught_up = False
         self._publishing = threading.Lock()
 
-    def run(self, stop: threading.Event, poll_seconds: float = POLL_SECONDS) -> None:
-        """Follow and publish until `stop` is set."""
+    def run(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = POLL_SECONDS,
+        publish_seconds: float = PUBLISH_SECONDS,
+    ) -> None:
+        """Follow the topic, and publish what is queued every `publish_seconds`, until `stop`."""
+        next_publish = 0.0
         try:
             while not stop.is_set():
-                self.step(poll_seconds)
+                self.follow(poll_seconds)
+                if self.caught_up and time.monotonic() >= next_publish:
+                    self.publish()
+                    next_publish = time.monotonic() + publish_seconds
         finally:
             self.close()
 
@@ -82,32 +97,45 @@ class KeyTopic:
             self.caught_up = all(consumer.position(tp) >= end for tp, end in ends.items())
         return applied
 
-    def publish_caught_up(self) -> int:
-        """Publish the queued key changes if the topic has been read to its end (the outbox
-        relay calls this before each batch of events, so that a new person's key is on the
-        topic before their first event: the reporting worker need not wait for it)."""
-        return self.publish() if self.caught_up else 0
+    def send_caught_up(self) -> Callable[[], int]:
+        """Send the queued key changes, if the topic has been read to its end, and wait for
+        the broker's acknowledgements; the answer unqueues them. The outbox relay sends them
+        before each batch of events, so that a new person's key is on the topic before their
+        first event (the reporting worker learns it while the event is still on its way),
+        and unqueues them after the batch is published, off the events' path."""
+        sent = self._acknowledged(self._send()) if self.caught_up else []
+        return lambda: self._unqueue(sent)
 
     def publish(self) -> int:
         """Publish this service's queued key changes; each is unqueued once acknowledged."""
-        with self._publishing:  # the key loop and the relay, one at a time
-            return self._publish()
+        return self._unqueue(self._acknowledged(self._send()))
 
-    def _publish(self) -> int:
-        changes = self._keys.changes()
-        if not changes:
-            return 0
-        producer = self._publisher()
-        sent = [
-            (producer.send(self._topic, key=record["kid"].encode(), value=canonical_json(record)),
-             record["kid"], state)
-            for record, state in changes
-        ]  # fmt: skip
-        producer.flush()
-        for future, kid, state in sent:
+    def _send(self) -> list[tuple[Any, str, str]]:
+        # The key loop and the relay, one at a time from reading the queue to sending: each
+        # record is the key's state when read, and the producer keeps the order of sends per
+        # key, so an erasure read after a key's creation always lands after it.
+        with self._publishing:
+            changes = self._keys.changes()
+            if not changes:
+                return []
+            producer = self._publisher()
+            return [
+                (producer.send(self._topic, key=record["kid"].encode(),
+                               value=canonical_json(record)), record["kid"], state)
+                for record, state in changes
+            ]  # fmt: skip
+
+    def _acknowledged(self, sent: list[tuple[Any, str, str]]) -> list[tuple[str, str]]:
+        if sent:
+            self._publisher().flush()
+        for future, _kid, _state in sent:
             future.get(timeout=30)
+        return [(kid, state) for _future, kid, state in sent]
+
+    def _unqueue(self, acknowledged: list[tuple[str, str]]) -> int:
+        for kid, state in acknowledged:
             self._keys.published(kid, state)
-        return len(sent)
+        return len(acknowledged)
 
     def _follower(self) -> KafkaConsumer:
         if self._consumer is None:

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from services.reporting.projections.packed import unpack
-from services.reporting.projections.paged_rows import PagedRows
+from services.reporting.projections.paged_rows import HEADS_REMEMBERED, PagedRows
 from tests.unit.memory_collection import MemoryCollection
 
 VIEWS = {"manager": lambda row: not row["withheld"]}
@@ -104,6 +104,35 @@ def test_rows_arriving_in_order_fill_their_pages():
     collection.filters.clear()
     assert ids(paged.page(OWNER, TENANT, "all", 40, 10)[0]) == [f"event-{n}" for n in range(40, 50)]
     assert len(collection.filters) == 2  # the head and one page
+
+
+def test_a_writer_adds_to_the_heads_it_wrote_without_reading_them_again():
+    collection = MemoryCollection()
+    paged = PagedRows(collection, VIEWS, page_size=10)
+    paged.add(OWNER, TENANT, make_row(0, 1, False))
+    collection.filters.clear()
+    for n in range(1, 25):  # in order: the head's page fills and moves below it twice
+        paged.add(OWNER, TENANT, {**make_row(n, 1, False), "key": [f"t{n:03d}"]})
+    assert collection.filters == []  # not one read: each add started from the head it wrote
+    assert paged.total(OWNER, TENANT) == 25
+
+
+def test_a_remembered_head_another_writer_moved_on_is_read_again_and_no_row_is_lost():
+    collection = MemoryCollection()
+    ours, theirs = PagedRows(collection, VIEWS), PagedRows(collection, VIEWS)
+    ours.add(OWNER, TENANT, make_row(0, 1, False))
+    theirs.add(OWNER, TENANT, make_row(1, 2, False))  # ours still remembers the head at v1
+    ours.add(OWNER, TENANT, make_row(2, 3, False))
+    assert ids(ours.rows(OWNER, TENANT)) == ["event-0", "event-1", "event-2"]
+    assert unpacked(collection)[OWNER]["v"] == 3
+
+
+def test_a_writer_remembers_a_bounded_number_of_heads():
+    paged = PagedRows(MemoryCollection(), VIEWS)
+    for n in range(HEADS_REMEMBERED + 10):
+        paged.add(f"owner-{n}", TENANT, make_row(n, 1, False))
+    assert len(paged._heads) == HEADS_REMEMBERED
+    assert "owner-0" not in paged._heads and f"owner-{HEADS_REMEMBERED + 9}" in paged._heads
 
 
 class Intercepted(MemoryCollection):

@@ -18,12 +18,19 @@ is done), then the new page, then the head, then the shrunk page (until then its
 are out of its range and ignored), so the directory never counts a row no page holds. A
 write that loses a race, or finds the page already holding its row with the head not
 counting it, reads again and finishes; a redelivered row changes nothing.
+
+A writer remembers the last heads it wrote (HEADS_REMEMBERED, most recent first) and adds
+the next row of such an owner without reading its head again: the write's version condition
+still guards it, so a head another writer has moved on fails it, is forgotten, and is read
+again. On the live path that saves one read of every add.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -35,6 +42,7 @@ from services.reporting.projections.batch import SharedBufferedCollection
 from services.reporting.projections.packed import PackedCollection
 
 MAX_ATTEMPTS = 50
+HEADS_REMEMBERED = 64  # per collection; a head holds at most a page of rows
 
 
 class Conflict(Exception):
@@ -50,6 +58,10 @@ class PagedRows:
         self._collection = collection if buffered else PackedCollection(collection)
         self._views = views
         self._page_size = page_size
+        # the heads this writer stored last (not in a rebuild: its buffer holds them all)
+        self._remember = not buffered
+        self._heads: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
+        self._heads_lock = threading.Lock()
 
     # ------------------------------------------------------------------ writes
 
@@ -61,11 +73,12 @@ class PagedRows:
                 self._add(owner, tenant, row, supersedes)
                 return
             except Conflict:
+                self._forget(owner)
                 continue
         raise RuntimeError(f"{owner}: {MAX_ATTEMPTS} conflicting writes in a row")
 
     def _add(self, owner: str, tenant: str, row: Row, supersedes: Supersedes) -> None:
-        head = self._collection.find_one({"_id": owner})
+        head = self._remembered(owner) or self._collection.find_one({"_id": owner})
         if head is None:  # a new owner: its rows start in its head
             head = {"_id": owner, "tenant": tenant, "v": 0, "rows": [],
                     "pages": [row_pages.first_entry(owner, self._views)]}  # fmt: skip
@@ -139,6 +152,27 @@ class PagedRows:
             self._insert(document)
         else:
             self._replace(head, document)
+        self._remembered_as(document)
+
+    def _remembered(self, owner: str) -> Mapping[str, Any] | None:
+        with self._heads_lock:
+            head = self._heads.get(owner)
+            if head is not None:
+                self._heads.move_to_end(owner)
+            return head
+
+    def _remembered_as(self, head: Mapping[str, Any]) -> None:
+        if not self._remember:
+            return
+        with self._heads_lock:
+            self._heads[head["_id"]] = head
+            self._heads.move_to_end(head["_id"])
+            while len(self._heads) > HEADS_REMEMBERED:
+                self._heads.popitem(last=False)
+
+    def _forget(self, owner: str) -> None:
+        with self._heads_lock:
+            self._heads.pop(owner, None)
 
     def _put_page(self, page_id: str, owner: str, page: Mapping[str, Any] | None,
                   rows: Sequence[Row]) -> dict[str, Any]:  # fmt: skip
