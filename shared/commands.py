@@ -8,8 +8,14 @@ which answers a Result.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+
+# The command the current request runs (its class name), for the API's metrics
+# (shared/observability/http_metrics.py): set by `dispatch`, read once the answer is made.
+running_command: ContextVar[str | None] = ContextVar("running_command", default=None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,3 +41,15 @@ class Result:
     body: dict[str, Any]
     version: int | None = None
     created_id: str | None = None
+
+
+def dispatch(
+    handlers: Mapping[type[Command], Callable[[Any, Any, Any], Result]],
+    services: Any,
+    command: Command,
+    caller: Any,
+) -> Result:
+    """Run the command's one handler on the services, as the caller, noting which command
+    runs (each service's handlers' `handle`)."""
+    running_command.set(type(command).__name__)
+    return handlers[type(command)](services, command, caller)

@@ -51,6 +51,14 @@ class ServiceConfig:
     webhooks_senders: int = 8
     # Personal data (README, Privacy): the key sealing every service's subject keys
     subject_keys_key: str = DEV_SUBJECT_KEYS_KEY
+    # A worker's /metrics, /healthz and /readyz (shared/observability/worker_server.py);
+    # port 0: not served
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
+    # The name its supervisor gives the process (deploy/local/supervisor.py sets it): a worker
+    # with one joins its consumer groups as a static member (group.instance.id), so when it
+    # is restarted it gets its partitions back at once instead of after the session timeout
+    process_name: str = ""
 
     @property
     def retry_schedule(self) -> tuple[float, ...]:

@@ -15,6 +15,7 @@ from shared.eventstore.mongo_event_store import MongoEventStore
 from shared.eventstore.port import EventStore
 from shared.eventstore.write_tracking import TrackedStore, WriteTracker
 from shared.messaging.doorbell import Doorbell, parse_address
+from shared.observability.health import Health
 from shared.privacy.key_store import KeyTable, MemoryKeyTable, MongoKeyTable, SubjectKeys
 from shared.privacy.subject_index import MemorySubjectIndex, MongoSubjectIndex, SubjectIndex
 from shared.projections.engagement_directory import EngagementDirectory, MongoEngagementDirectory
@@ -59,6 +60,8 @@ class Resources:
         self._subject_keys: SubjectKeys | None = None
         self._subject_index: SubjectIndex | None = MemorySubjectIndex() if event_store else None
         self.doorbell = Doorbell(parse_address(config.relay_doorbell))
+        # a worker's loops report their progress here; its /readyz reads it
+        self.health = Health()
 
     @property
     def database(self) -> Database[Any]:

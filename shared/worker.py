@@ -1,4 +1,5 @@
-"""Worker processes: their loops (outbox relay, consumers) in threads until SIGTERM."""
+"""Worker processes: their named loops (outbox relay, consumers, ...) in threads until
+SIGTERM, with /metrics, /healthz and /readyz on the worker's metrics port when it has one."""
 
 from __future__ import annotations
 
@@ -22,34 +23,60 @@ from shared.messaging.kafka_publisher import KafkaPublisher
 from shared.messaging.outbox_relay import OutboxRelay
 from shared.messaging.rewind import PositionSource
 from shared.messaging.topics import ensure_topics
+from shared.observability.health import Health
+from shared.observability.metrics import WORKER_LOOPS_UP
+from shared.observability.worker_server import WorkerServer
 from shared.privacy.key_topic import KeyTopic
 from shared.resources import Resources
 
 log = logging.getLogger(__name__)
 
-Loop = Callable[[threading.Event], None]
+
+SESSION_TIMEOUT_MS = 15_000  # a member gone this long loses its partitions to the others
 
 
-def run_loops(name: str, loops: Sequence[Loop], stop: threading.Event | None = None) -> int:
+@dataclass(frozen=True)
+class Loop:
+    """One loop of a worker: its name (its thread's, and in the metrics and /readyz) and what
+    runs until the stop event is set."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+
+    def __call__(self, stop: threading.Event) -> None:
+        self.run(stop)
+
+
+def run_loops(
+    name: str, loops: Sequence[Loop], stop: threading.Event | None = None,
+    health: Health | None = None,
+) -> int:  # fmt: skip
     """Start each loop in a thread; stop all on a signal or when one dies. Exit code returned."""
     stop = stop or threading.Event()
     failed = threading.Event()
+    health = health or Health()
+    service = name.removesuffix("-worker")
 
     def guard(loop: Loop) -> None:
+        health.started(loop.name)
+        WORKER_LOOPS_UP.labels(service, loop.name).set(1)
+        reason = "the worker stopped"
         try:
             loop(stop)
-        except Exception:
-            log.exception("worker loop crashed", extra={"worker": name})
+        except Exception as exc:
+            log.exception("worker loop crashed", extra={"worker": name, "loop": loop.name})
+            reason = f"crashed: {type(exc).__name__}"
             failed.set()
             stop.set()
+        finally:
+            WORKER_LOOPS_UP.labels(service, loop.name).set(0)
+            health.stopped(loop.name, reason)
 
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    threads = [
-        threading.Thread(target=guard, args=(loop,), name=f"{name}-{i}")
-        for i, loop in enumerate(loops)
-    ]
+    threads = [threading.Thread(target=guard, args=(loop,), name=f"{name}-{loop.name}")
+               for loop in loops]  # fmt: skip
     for thread in threads:
         thread.start()
     log.info("worker started", extra={"worker": name, "loops": len(loops)})
@@ -73,18 +100,28 @@ def key_loop(resources: Resources, keys: KeyTopic | None = None) -> Loop:
     """The subject keys' loop (every worker runs one): follow the subject-keys topic from its
     beginning into this service's keys, and publish this service's key changes (the relay
     given the same KeyTopic publishes them too, before each batch of events)."""
-    return (keys or key_topic(resources)).run
+    keys = keys or key_topic(resources)
+    health = resources.health
+
+    def step() -> None:
+        health.beat("subject-keys", ready=keys.caught_up,
+                    waiting_for="the subject-keys topic read to its end")  # fmt: skip
+
+    return Loop("subject-keys", lambda stop: keys.run(stop, on_step=step))
 
 
 def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None) -> Loop:
     """The outbox relay of a write service, publishing to its context's topic (and, first,
     the subject keys its events need, when given the worker's KeyTopic)."""
     config = resources.config
+    name = f"relay:{context}"
     relay = OutboxRelay(
         resources.event_store,
         KafkaPublisher(config.kafka_bootstrap_servers),
         config.topic(context),
         before_batch=keys.send_caught_up if keys is not None else None,
+        service=config.service,
+        on_pass=lambda: resources.health.beat(name),
     )
     address = parse_address(config.relay_doorbell)
 
@@ -96,7 +133,7 @@ def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None)
             if doorbell is not None:
                 doorbell.close()
 
-    return loop
+    return Loop(name, loop)
 
 
 def _listen(address: tuple[str, int]) -> DoorbellListener | None:
@@ -122,7 +159,7 @@ def housekeeping_loop(resources: Resources, every_seconds: float = 3600.0) -> Lo
                 log.warning("idempotency purge failed; next time", exc_info=True)
             stop.wait(every_seconds)
 
-    return loop
+    return Loop("housekeeping", loop)
 
 
 def consumer_loop(
@@ -143,6 +180,10 @@ def consumer_loop(
         bootstrap_servers=config.kafka_bootstrap_servers,
         group_id=group,
         client_id=group,
+        # a restarted member with the same instance id keeps its partitions (no rebalance);
+        # one that does not come back loses them after the session timeout
+        group_instance_id=f"{group}.{config.process_name}" if config.process_name else None,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=500,
@@ -156,9 +197,10 @@ def consumer_loop(
         max_attempts=config.consumer_max_attempts,
         is_transient=lambda exc: isinstance(exc, ConnectionFailure | ConcurrencyConflict),
         positions=positions,
+        health=resources.health,
     )
     runner.subscribe(topics)
-    return runner.run
+    return Loop(f"consumer:{group}", runner.run)
 
 
 def await_partitions(consumer: KafkaConsumer, topics: Sequence[str], timeout: float = 30) -> None:
@@ -184,10 +226,18 @@ def run_worker(service: str, bootstrap: Callable[[ServiceConfig], Worker]) -> No
     """Entry point of `python -m services.<service>.worker`: topics, loops, exit code."""
     config = ServiceConfig.from_env(service)
     configure_logging(config.log_level)
+    # served from the start: a worker still joining its groups answers /readyz with 503
+    server = (WorkerServer(config.metrics_host, config.metrics_port).start()
+              if config.metrics_port else None)  # fmt: skip
     ensure_topics(config)
     worker = bootstrap(config)
+    health = worker.resources.health
+    if server is not None:
+        server.health = health
     try:
-        code = run_loops(f"{service}-worker", worker.loops)
+        code = run_loops(f"{service}-worker", worker.loops, health=health)
     finally:
+        if server is not None:
+            server.close()
         worker.resources.close()
     raise SystemExit(code)

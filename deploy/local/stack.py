@@ -1,15 +1,18 @@
-"""Run the whole system locally: infrastructure, three APIs under gunicorn, three workers.
+"""Run the whole system locally: infrastructure, three APIs under gunicorn, three workers,
+all under a supervisor that restarts any of them that dies (deploy/local/supervisor.py).
 
 Usage: python deploy/local/stack.py {up,down,status} [--profile dev|test]
 
 APIs listen on 127.0.0.1: assessment, kpi and reporting at the profile's base port
 (dev 8081, test 18081) plus 0, 1 and 2; ML_API_BASE_PORT overrides the base.
-Process logs and pid files go to <state dir>/logs and <state dir>/pids.
+Process logs and pid files go to <state dir>/logs and <state dir>/pids; the supervisor's
+log is <state dir>/logs/supervisor.log, its view of each process <state dir>/supervisor.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -19,18 +22,22 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from deploy.local import infra
+from deploy.local.processes import pid_alive
 
 SERVICES = ("assessment", "kpi", "reporting")
 BASE_PORTS = {"dev": 8081, "test": 18081}
 GUNICORN_CONF = infra.REPO_ROOT / "deploy" / "gunicorn.conf.py"
-READY_TIMEOUT = 30.0
-# Children this process started, kept so they are reaped (not left as zombies) on stop.
-_children: dict[int, subprocess.Popen[bytes]] = {}
+READY_TIMEOUT = 60.0  # a process the supervisor restarts waits out its backoff first
+PROBE_TIMEOUT = 5.0  # one /healthz: a busy machine answers slowly, not never
+STOP_TIMEOUT = 40.0  # the supervisor stops each process (20 s each, all at once), then itself
+# Supervisors this process started, kept so they are reaped (not left as zombies) on stop.
+_supervisors: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -64,58 +71,70 @@ def processes(profile: infra.Profile, env: Mapping[str, str] | None = None) -> l
     return found
 
 
-def _pid_file(profile: infra.Profile, process: Process) -> Path:
-    return profile.state_dir / "pids" / f"{process.name}.pid"
+def _pid_file(profile: infra.Profile, name: str) -> Path:
+    return profile.state_dir / "pids" / f"{name}.pid"
 
 
-def _running(profile: infra.Profile, process: Process) -> int | None:
-    path = _pid_file(profile, process)
+def _read_pid(path: Path) -> int | None:
     try:
-        pid = int(path.read_text())
-        child = _children.get(pid)
-        if child is not None and child.poll() is not None:
-            return None
-        os.kill(pid, 0)
-        return pid
+        return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
 
 
+def _running(profile: infra.Profile, process: Process) -> int | None:
+    """The process's pid while it runs (a live process with its command line)."""
+    pid = _read_pid(_pid_file(profile, process.name))
+    return pid if pid is not None and pid_alive(pid, " ".join(process.argv)) else None
+
+
+def _supervisor_marker(profile: infra.Profile) -> str:
+    return f"-m deploy.local.supervisor {profile.state_dir.resolve()}"
+
+
+def supervisor_pid(profile: infra.Profile) -> int | None:
+    """The profile's supervisor's pid while it runs."""
+    pid = _read_pid(_pid_file(profile, "supervisor"))
+    return pid if pid is not None and pid_alive(pid, _supervisor_marker(profile)) else None
+
+
 def start(profile: infra.Profile, env: Mapping[str, str]) -> list[Process]:
-    """Start every process not yet running, then wait until the APIs answer /healthz."""
+    """Start the supervisor of the six processes unless it runs, then wait until each runs
+    and the APIs answer /healthz."""
     started = processes(profile, env)
     (profile.state_dir / "pids").mkdir(parents=True, exist_ok=True)
     profile.logs_dir.mkdir(parents=True, exist_ok=True)
-    for process in started:
-        if _running(profile, process):
-            continue
-        with open(profile.logs_dir / f"{process.name}.log", "ab") as log:
+    if supervisor_pid(profile) is None:
+        listed = [{"name": p.name, "argv": list(p.argv)} for p in started]
+        (profile.state_dir / "supervised.json").write_text(json.dumps(listed, indent=2))
+        argv = [sys.executable, "-m", "deploy.local.supervisor", str(profile.state_dir.resolve())]
+        with open(profile.logs_dir / "supervisor.log", "ab") as log:
             child = subprocess.Popen(
-                process.argv, cwd=infra.REPO_ROOT, env=dict(env), stdout=log,
+                argv, cwd=infra.REPO_ROOT, env=dict(env), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
-        _children[child.pid] = child
-        _pid_file(profile, process).write_text(str(child.pid))
+        _supervisors[child.pid] = child
+    deadline = time.monotonic() + READY_TIMEOUT
     for process in started:
-        _wait_alive(profile, process)
+        _wait_alive(profile, process, deadline)
     return started
 
 
-def _wait_alive(profile: infra.Profile, process: Process) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
+def _wait_alive(profile: infra.Profile, process: Process, deadline: float) -> None:
     while time.monotonic() < deadline:
-        if not _running(profile, process):
-            break
-        if process.port is None or _answers(f"{process.url}/healthz"):
+        if _running(profile, process) and (
+            process.port is None or _answers(f"{process.url}/healthz")
+        ):
             return
         time.sleep(0.2)
     log = profile.logs_dir / f"{process.name}.log"
-    raise infra.InfraError(f"{process.name} did not come up; see {log}")
+    raise infra.InfraError(f"{process.name} did not come up; see {log} and "
+                           f"{profile.logs_dir / 'supervisor.log'}")  # fmt: skip
 
 
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1) as response:
+        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -123,38 +142,70 @@ def _answers(url: str) -> bool:
 
 def kill(profile: infra.Profile, name: str, timeout: float = 10.0) -> None:
     """SIGKILL one process (its whole group), as a crash would, and wait until it is gone;
-    `start` then brings it back."""
+    the supervisor brings it back (`start` waits for that)."""
     process = next(p for p in processes(profile) if p.name == name)
     pid = _running(profile, process)
     if pid is None:
         return
     os.killpg(pid, signal.SIGKILL)
-    child = _children.get(pid)
-    if child is not None:
-        child.wait(timeout)
-        return
     deadline = time.monotonic() + timeout
-    while _running(profile, process) and time.monotonic() < deadline:
+    while pid_alive(pid, " ".join(process.argv)) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
-def stop(profile: infra.Profile, timeout: float = 20.0) -> list[str]:
-    """SIGTERM every running process (its whole group), then SIGKILL what lingers."""
-    stopped = []
+def stop(profile: infra.Profile, timeout: float = STOP_TIMEOUT) -> list[str]:
+    """Stop the supervisor, which stops every process; then SIGTERM (and SIGKILL) whatever
+    still runs (processes of a supervisor that died)."""
     running = {p: pid for p in processes(profile) if (pid := _running(profile, p))}
-    for pid in running.values():
-        os.killpg(pid, signal.SIGTERM)  # all at once: each takes a moment to finish cleanly
-    for process, pid in running.items():
+    supervisor = supervisor_pid(profile)
+    if supervisor is not None:
+        os.kill(supervisor, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _running(profile, process) and time.monotonic() < deadline:
+        while supervisor_pid(profile) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
+        if supervisor_pid(profile) is not None:
+            os.kill(supervisor, signal.SIGKILL)
+    if (child := _supervisors.pop(supervisor or -1, None)) is not None:
+        child.wait(10)
+    for process, pid in running.items():
         if _running(profile, process):
-            os.killpg(pid, signal.SIGKILL)
-        if (child := _children.pop(pid, None)) is not None:
-            child.wait(timeout)
-        _pid_file(profile, process).unlink(missing_ok=True)
-        stopped.append(process.name)
-    return stopped
+            _stop_group(profile, process, pid, timeout / 2)
+        _pid_file(profile, process.name).unlink(missing_ok=True)
+    return [p.name for p in running]
+
+
+def _stop_group(profile: infra.Profile, process: Process, pid: int, timeout: float) -> None:
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _running(profile, process) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _running(profile, process):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def supervised(profile: infra.Profile) -> dict[str, Any]:
+    """The supervisor's view of each process (pid, restarts, last exit), {} before any."""
+    try:
+        return dict(json.loads((profile.state_dir / "supervisor.json").read_text())["processes"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def status_lines(profile: infra.Profile) -> list[str]:
+    """One line per process: running or not, restarts and the last exit."""
+    seen = supervised(profile)
+    supervisor = supervisor_pid(profile)
+    lines = [f"{'supervisor':<20} {'running pid ' + str(supervisor) if supervisor else 'stopped'}"]
+    for process in processes(profile):
+        pid = _running(profile, process)
+        line = f"{process.name:<20} {'running pid ' + str(pid) if pid else 'stopped':<18}"
+        state = seen.get(process.name) or {}
+        restarts = int(state.get("restarts") or 0)
+        line += f" restarts {restarts}"
+        if state.get("last_exit"):
+            line += f" (last: {state['last_exit']} at {state['last_exit_at']})"
+        lines.append(line)
+    return lines
 
 
 def _base_port(profile: infra.Profile, env: Mapping[str, str] | None = None) -> int:
@@ -163,13 +214,21 @@ def _base_port(profile: infra.Profile, env: Mapping[str, str] | None = None) -> 
 
 
 def system_env(profile: infra.Profile, infra_env: Mapping[str, str]) -> dict[str, str]:
-    """The environment the services run with: this one, the infrastructure's addresses and
+    """The environment the services run with: this one, the infrastructure's addresses,
     each service's relay doorbell (UDP, base port + 10, + 11 and + 12: reporting's relays the
-    webhook subscriptions' events)."""
+    webhook subscriptions' events) and each worker's metrics port (base port + 20, + 21 and
+    + 22: /metrics, /healthz, /readyz)."""
     base = _base_port(profile)
     doorbells = {f"ML_{service.upper()}_RELAY_DOORBELL": f"127.0.0.1:{base + 10 + offset}"
                  for offset, service in enumerate(SERVICES)}  # fmt: skip
-    return {**doorbells, **os.environ, **infra_env, "PYTHONUNBUFFERED": "1"}
+    metrics = {f"ML_{service.upper()}_METRICS_PORT": str(metrics_port(base, service))
+               for service in SERVICES}  # fmt: skip
+    return {**doorbells, **metrics, **os.environ, **infra_env, "PYTHONUNBUFFERED": "1"}
+
+
+def metrics_port(base: int, service: str) -> int:
+    """Where a service's worker serves /metrics, /healthz and /readyz."""
+    return base + 20 + SERVICES.index(service)
 
 
 def _print_welcome(started: list[Process], profile: infra.Profile) -> None:
@@ -178,6 +237,15 @@ def _print_welcome(started: list[Process], profile: infra.Profile) -> None:
         if process.port:
             print(f"  {process.name:<16} {process.url}   (API docs: {process.url}/docs)")
     print(f"  logs: {profile.logs_dir}")
+    print("\nPrometheus can scrape (see the README's Operations section):")
+    base = _base_port(profile)
+    for process in started:
+        if process.port:
+            print(f"  {process.name:<16} {process.url}/metrics")
+        else:
+            service = process.name.removesuffix("-worker")
+            port = metrics_port(base, service)
+            print(f"  {process.name:<16} http://127.0.0.1:{port}/metrics   (and /readyz)")
     print("\nA development token (HS256, local secret):")
     print("  TOKEN=$(make -s token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey Coach')")
     print("Stop everything with: make stop\n")
@@ -198,9 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             print("stopped:", ", ".join(stop(profile)) or "nothing was running")
             infra.down(profile, echo=print)
         else:
-            for process in processes(profile):
-                pid = _running(profile, process)
-                print(f"{process.name:<20} {'running pid ' + str(pid) if pid else 'stopped'}")
+            print("\n".join(status_lines(profile)))
             infra.main(["status", "--profile", args.profile])
     except infra.InfraError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -57,7 +57,7 @@ def schedule_loop(
                 log.exception("erasing expired engagements failed; retrying next pass")
             stop.wait(every_seconds)
 
-    return run
+    return Loop("schedule", run)
 
 
 def subject_index_loop(resources: Resources) -> Loop:

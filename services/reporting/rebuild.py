@@ -29,6 +29,8 @@ from shared.config import ServiceConfig
 from shared.logs import configure_logging
 from shared.messaging.kafka_publisher import decode
 from shared.messaging.topics import CONTEXTS
+from shared.observability.metrics import REBUILD_APPLIED, REBUILD_REMAINING
+from shared.observability.worker_server import WorkerServer
 from shared.resources import Resources
 
 FLUSH_EVERY = 2_000  # events between bulk writes: a poll's worth (max_records below)
@@ -46,8 +48,10 @@ class Progress:
     drawn: float = 0.0
 
     def step(self, count: int = 1) -> None:
-        """Count events and redraw when due."""
+        """Count events (and in the metrics) and redraw when due."""
         self.done += count
+        REBUILD_APPLIED.inc(count)
+        REBUILD_REMAINING.set(max(self.total - self.done, 0))
         now = time.monotonic()
         if now - self.drawn >= 0.5 or self.done >= self.total:
             self.draw(now)
@@ -155,10 +159,17 @@ def rebuild(
 def main(argv: list[str] | None = None) -> int:
     """CLI: rebuild and print the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+    parser.add_argument("--metrics-port", type=int, default=0,
+                        help="serve its progress at http://127.0.0.1:PORT/metrics")  # fmt: skip
+    args = parser.parse_args(argv)
     config = ServiceConfig.from_env("reporting")
     configure_logging("WARNING")
-    report = rebuild(config)
+    server = WorkerServer("127.0.0.1", args.metrics_port).start() if args.metrics_port else None
+    try:
+        report = rebuild(config)
+    finally:
+        if server is not None:
+            server.close()
     print(f"rebuilt generation {report['to_generation']} from {report['events']} events"
           f" ({report['skipped']} skipped) in {report['seconds']}s"
           f" ({report['rate']} events/s); reads now use it")  # fmt: skip

@@ -34,7 +34,7 @@ from shared.crypto.secret_box import SecretBox
 from shared.messaging.rewind import Epoch
 from shared.messaging.topics import CONTEXTS
 from shared.privacy.key_arrival import KeyArrival
-from shared.worker import Worker, consumer_loop, key_loop, relay_loop, run_worker
+from shared.worker import Loop, Worker, consumer_loop, key_loop, relay_loop, run_worker
 
 
 class LiveProjector:
@@ -81,7 +81,9 @@ def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) 
                      resources.subscription)  # fmt: skip
     deliveries = consumer_loop(resources, CONTEXTS, fan_out, group=f"{config.group_id}.webhooks")
     relay = relay_loop(resources, "webhooks")
-    return Worker([projections, relay, deliveries, dispatcher.run, key_loop(resources)], resources)
+    loops = [projections, relay, deliveries, Loop("webhook-dispatcher", dispatcher.run),
+             key_loop(resources)]  # fmt: skip
+    return Worker(loops, resources)
 
 
 def webhook_dispatcher(config: ServiceConfig, resources: WebhookResources) -> Dispatcher:

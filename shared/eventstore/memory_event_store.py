@@ -6,7 +6,7 @@ import dataclasses
 import threading
 from typing import Any
 
-from shared.eventstore.port import Commit, ConcurrencyConflict, EventStore, with_private
+from shared.eventstore.port import Backlog, Commit, ConcurrencyConflict, EventStore, with_private
 
 
 class MemoryEventStore(EventStore):
@@ -49,6 +49,12 @@ class MemoryEventStore(EventStore):
             pending = [c for c in self._commits if c.published and c.id not in self._published]
             pending = pending[:limit]
             return [dataclasses.replace(c, private=()) for c in pending]
+
+    def backlog(self) -> Backlog:
+        """How many commits wait (the memory store keeps no times: oldest is None)."""
+        with self._lock:
+            waiting = [c for c in self._commits if c.published and c.id not in self._published]
+            return Backlog(len(waiting), None)
 
     def mark_published(self, commit_ids: list[str]) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.eventstore.mongo_outbox import ABANDON_AFTER, MongoOutbox, commit_of
 from shared.eventstore.port import (
+    Backlog,
     Commit,
     ConcurrencyConflict,
     EventStore,
@@ -154,6 +155,9 @@ class MongoEventStore(EventStore):
 
     def mark_published(self, commit_ids: list[str]) -> None:
         self.outbox.remove(commit_ids)
+
+    def backlog(self) -> Backlog:
+        return self.outbox.backlog()
 
 
 def _list_id(tenant: str, subject: str) -> str:

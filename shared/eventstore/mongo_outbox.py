@@ -24,14 +24,14 @@ import contextlib
 import heapq
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from shared.eventstore.port import Commit
+from shared.eventstore.port import Backlog, Commit
 
 ABANDON_AFTER = timedelta(minutes=2)
 MAX_READ = 10_000  # entries read per pass: the backlog, unless Kafka was away for long
@@ -53,6 +53,8 @@ class MongoOutbox:
         # entries not marked ready whose commit this relay found: not looked up again (a
         # backlog kept while Kafka is away would otherwise be looked up on every pass)
         self._confirmed: set[str] = set()
+        # what the last read found waiting, by commit id: when each was stored (metrics)
+        self._waiting: dict[str, Any] = {}
 
     def setup(self) -> None:
         """The index the relay reads in."""
@@ -90,6 +92,7 @@ class MongoOutbox:
         up to its first commit not ready."""
         found = list(self.entries.find().sort([("seq", ASCENDING), ("_id", ASCENDING)])
                      .limit(MAX_READ))  # fmt: skip
+        self._waiting = {str(e["commit"]): e.get("created") for e in found}
         seen_now = {str(e["_id"]) for e in found}
         self._first_seen = {k: v for k, v in self._first_seen.items() if k in seen_now}
         self._confirmed &= seen_now
@@ -116,6 +119,14 @@ class MongoOutbox:
         """The commits reached the broker."""
         if commit_ids:
             self.entries.delete_many({"commit": {"$in": commit_ids}})
+            for commit_id in commit_ids:
+                self._waiting.pop(commit_id, None)
+
+    def backlog(self) -> Backlog:
+        """The entries the last read found, less those published since (no query)."""
+        stored = [c for c in self._waiting.values() if isinstance(c, datetime)]
+        oldest = min(stored) if stored else None
+        return Backlog(len(self._waiting), _aware(oldest) if oldest else None)
 
     def _settle(self, entry: dict[str, Any]) -> bool:
         """An entry not marked ready: True if its commit is stored with its events (publish
@@ -168,3 +179,8 @@ def _merged_by_seq(prefixes: list[list[dict[str, Any]]], limit: int) -> list[Com
 
 def _event_ids(doc: dict[str, Any]) -> list[str]:
     return [event["id"] for event in doc["events"]]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as UTC (pymongo answers naive UTC datetimes unless told otherwise)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

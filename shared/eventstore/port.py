@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shared.domain.errors import ConcurrencyConflict
 
-__all__ = ["Commit", "ConcurrencyConflict", "EventStore", "commit_id"]
+__all__ = ["Backlog", "Commit", "ConcurrencyConflict", "EventStore", "commit_id"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ class Commit:
     def id(self) -> str:
         """Stable identity: the stream and its start version."""
         return self.commit_id or commit_id(self.stream_id, self.start)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The commits waiting to be published: how many, and when the oldest was stored."""
+
+    commits: int
+    oldest: datetime | None
 
 
 def commit_id(stream_id: str, start: int) -> str:
@@ -93,3 +102,9 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def mark_published(self, commit_ids: list[str]) -> None:
         """Record that these commits reached the broker."""
+
+    def backlog(self) -> Backlog | None:
+        """How many commits wait to be published and since when, as the last `unpublished`
+        (and the `mark_published` after it) saw it, for the relay's metrics; None when the
+        store cannot tell."""
+        return None

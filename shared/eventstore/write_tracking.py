@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-from shared.eventstore.port import Commit, EventStore
+from shared.eventstore.port import Backlog, Commit, EventStore
 
 _STARTED: ContextVar[bool] = ContextVar("writes_started", default=False)
 
@@ -58,3 +58,6 @@ class TrackedStore(EventStore):
 
     def mark_published(self, commit_ids: list[str]) -> None:
         self.store.mark_published(commit_ids)
+
+    def backlog(self) -> Backlog | None:
+        return self.store.backlog()

@@ -21,11 +21,20 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.messaging.kafka_publisher import decode
 from shared.messaging.rewind import PositionSource, Rewind
+from shared.observability.health import Health
+from shared.observability.metrics import (
+    CONSUMER_FAILURES,
+    CONSUMER_HANDLED,
+    CONSUMER_LAG,
+    CONSUMER_LAST_POLL,
+    DEAD_LETTERED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +92,13 @@ class ConsumerRunner:
         is_transient: Callable[[BaseException], bool] = lambda _: False,
         retry_seconds: float = 0.2,
         positions: PositionSource | None = None,
+        health: Health | None = None,
     ) -> None:
         self._consumer = consumer
+        self._group = str(consumer.config.get("group_id") or "")
+        self._health = health
+        self._assignment = _Assignment(None)
+        self._lagging: set[TopicPartition] = set()
         self._handler = handler
         self._dead_letters = dead_letters
         self._max_attempts = max_attempts
@@ -94,10 +108,8 @@ class ConsumerRunner:
 
     def subscribe(self, topics: Sequence[str]) -> None:
         """Subscribe the consumer to `topics`, with the rewind's listener when there is one."""
-        if self._rewind is None:
-            self._consumer.subscribe(list(topics))
-        else:
-            self._consumer.subscribe(list(topics), listener=self._rewind)
+        self._assignment = _Assignment(self._rewind)
+        self._consumer.subscribe(list(topics), listener=self._assignment)
 
     def run(self, stop: threading.Event) -> None:
         """Poll and handle until `stop` is set, then commit what was handled and close.
@@ -143,15 +155,36 @@ class ConsumerRunner:
             self._redeliver(batch, done)
         if done:
             self._consumer.commit(done)
+        self._observe()
         return handled
+
+    def _observe(self) -> None:
+        """After a poll: the metrics' last poll and lag, and the worker's health."""
+        CONSUMER_LAST_POLL.labels(self._group).set_to_current_time()
+        assigned = set(self._consumer.assignment())
+        for partition in self._lagging - assigned:  # moved to another member
+            CONSUMER_LAG.remove(self._group, partition.topic, str(partition.partition))
+        self._lagging = set()
+        for partition in assigned:
+            highwater = self._consumer.highwater(partition)
+            if highwater is None:  # not fetched yet: no position to compare without a request
+                continue
+            lag = max(highwater - self._consumer.position(partition), 0)
+            CONSUMER_LAG.labels(self._group, partition.topic, str(partition.partition)).set(lag)
+            self._lagging.add(partition)
+        if self._health is not None:
+            self._health.beat(f"consumer:{self._group}", ready=self._assignment.joined,
+                              waiting_for="partitions from the consumer group")  # fmt: skip
 
     def _handle(self, record: Any, stop: threading.Event) -> bool:
         attempts = 0
         while True:
             try:
                 self._handler(decode(record.value))
+                CONSUMER_HANDLED.labels(self._group, record.topic).inc()
                 return True
             except Exception as exc:
+                CONSUMER_FAILURES.labels(self._group, record.topic).inc()
                 if self._is_transient(exc):
                     log.warning("transient failure; retrying", extra={"error": str(exc)})
                     if stop.wait(self._retry_seconds):
@@ -168,11 +201,30 @@ class ConsumerRunner:
             extra={"topic": record.topic, "offset": record.offset, "error": str(error)},
         )
         self._dead_letters.park(record, error, attempts)
+        DEAD_LETTERED.labels(self._group, record.topic).inc()
 
     def _redeliver(self, batch: dict[TopicPartition, list[Any]], done: dict[Any, Any]) -> None:
         for partition, records in batch.items():
             committed = done.get(partition)
             self._consumer.seek(partition, committed.offset if committed else records[0].offset)
+
+
+class _Assignment(ConsumerRebalanceListener):
+    """The runner's rebalance listener: notes that the group has answered (an assignment,
+    maybe of no partition: more members than partitions), after the rewind's own step."""
+
+    def __init__(self, rewind: Rewind | None) -> None:
+        self._rewind = rewind
+        self.joined = False
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if self._rewind is not None:
+            self._rewind.on_partitions_revoked(revoked)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        if self._rewind is not None:
+            self._rewind.on_partitions_assigned(assigned)
+        self.joined = True
 
 
 class _Stopping(Exception):

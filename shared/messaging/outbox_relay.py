@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.eventstore.port import EventStore
 from shared.messaging.doorbell import DoorbellListener
+from shared.observability.metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    RELAY_EVENTS,
+    RELAY_PUBLISH,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,8 @@ class OutboxRelay:
         topic: str,
         batch_size: int = 200,
         before_batch: Callable[[], Callable[[], object]] | None = None,
+        service: str = "",
+        on_pass: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -44,19 +54,33 @@ class OutboxRelay:
         # e.g. send the subject keys the events need: called before the batch is published,
         # and what it answers called after, before the batch is marked (to wait for them)
         self._before_batch = before_batch
+        self._service = service or topic  # the metrics' service label
+        self._on_pass = on_pass  # e.g. the worker's health: the relay is making progress
 
     def run_once(self) -> int:
         """Publish one batch of commits and mark it; returns how many events went out."""
         commits = self._store.unpublished(self._batch_size)
         if not commits:
+            self._observe_backlog()
             return 0
         settle = self._before_batch() if self._before_batch is not None else None
         messages = [(c.subject, event) for c in commits for event in c.events]
+        began = time.perf_counter()
         self._publisher.publish(self._topic, messages)
         if settle is not None:
             settle()  # a failure here leaves the batch unmarked: it goes out again
+        RELAY_PUBLISH.labels(self._service, self._topic).observe(time.perf_counter() - began)
+        RELAY_EVENTS.labels(self._service, self._topic).inc(len(messages))
         self._store.mark_published([c.id for c in commits])
+        self._observe_backlog()
         return len(messages)
+
+    def _observe_backlog(self) -> None:
+        backlog = self._store.backlog()
+        if backlog is not None:
+            OUTBOX_BACKLOG.labels(self._service).set(backlog.commits)
+            age = (datetime.now(UTC) - backlog.oldest).total_seconds() if backlog.oldest else 0
+            OUTBOX_OLDEST_AGE.labels(self._service).set(max(age, 0.0))
 
     def run(
         self,
@@ -72,6 +96,8 @@ class OutboxRelay:
             try:
                 sent = self.run_once()
                 backoff = poll_seconds
+                if self._on_pass is not None:
+                    self._on_pass()
             except Exception:
                 log.exception("outbox relay failed; retrying", extra={"topic": self._topic})
                 sent, backoff = 0, min(backoff * 2 or 0.1, 5.0)

@@ -65,8 +65,10 @@ class KeyTopic:
         stop: threading.Event,
         poll_seconds: float = POLL_SECONDS,
         publish_seconds: float = PUBLISH_SECONDS,
+        on_step: Callable[[], None] | None = None,
     ) -> None:
-        """Follow the topic, and publish what is queued every `publish_seconds`, until `stop`."""
+        """Follow the topic, and publish what is queued every `publish_seconds`, until `stop`
+        (calling `on_step` after each step: the worker's health)."""
         next_publish = 0.0
         try:
             while not stop.is_set():
@@ -74,6 +76,8 @@ class KeyTopic:
                 if self.caught_up and time.monotonic() >= next_publish:
                     self.publish()
                     next_publish = time.monotonic() + publish_seconds
+                if on_step is not None:
+                    on_step()
         finally:
             self.close()
 

@@ -17,6 +17,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from shared.auth.tokens import HS256Verifier, JwksVerifier, TokenVerifier
 from shared.config import ServiceConfig
 from shared.logs import configure_logging, correlation_id
+from shared.observability import http_metrics
 from shared.resources import Resources
 from shared.web import auth, docs, idempotency, input_limits, problems
 from shared.web.event_types import event_types_blueprint
@@ -40,7 +41,8 @@ def create_service_app(
     resources: Resources | None = None,
     security_schemes: dict[str, dict[str, str]] | None = None,
 ) -> Flask:
-    """A Flask app with OpenAPI, problem+json errors, auth, health and request logging."""
+    """A Flask app with OpenAPI, problem+json errors, auth, health, metrics and request
+    logging."""
     configure_logging(config.log_level)
     app = Flask(config.service)
     app.config.update(
@@ -67,6 +69,7 @@ def create_service_app(
     app.register_blueprint(docs.docs_blueprint())
     app.register_blueprint(docs.asyncapi_blueprint(config))
     problems.register(app)  # after Api(), which registers its own HTTP error handler
+    http_metrics.install(app, config.service)  # first: it times everything after it
     app.before_request(_start_request)
     app.before_request(input_limits.check_request)  # before the first write (a key's claim)
     idempotency.Idempotency(resources).install(app)

@@ -166,7 +166,7 @@ def test_the_reporting_worker_killed_mid_delivery_loses_nothing(system, http):
     profile = infra.Profile.from_name("test")
     stack.kill(profile, "reporting-worker")
     at_kill = len(receiver.acknowledged_ids(engagement))
-    stack.start(profile, system.env)  # brings back what is not running
+    stack.start(profile, system.env)  # waits until the supervisor has brought it back
     assert acknowledged(receiver, engagement, 12, 60), receiver.acknowledged_ids(engagement)
     ids = receiver.acknowledged_ids(engagement)
     repeated = len(ids) - len(set(ids))

@@ -27,7 +27,7 @@ from services.assessment.handlers import (
 from services.assessment.handlers.base import Result, Services
 from services.assessment.handlers.subject_export import SubjectExport
 from shared.auth.caller import Caller
-from shared.commands import Command
+from shared.commands import Command, dispatch
 
 # A handler takes the services, its command and the caller (None for the rater, who has
 # only the invitation token their command carries)
@@ -64,7 +64,7 @@ class AssessmentHandlers:
 
     def handle(self, command: Command, caller: Caller | None) -> Result:
         """Run the command's handler as the caller (None: the rater of SubmitFeedback)."""
-        return COMMAND_HANDLERS[type(command)](self.services, command, caller)
+        return dispatch(COMMAND_HANDLERS, self.services, command, caller)
 
     def export_subject(self, person_id: str, caller: Caller) -> SubjectExport:
         """Every piece of personal data held about a person (subject_export.export_subject)."""

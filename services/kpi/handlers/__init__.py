@@ -15,7 +15,7 @@ from services.kpi import commands
 from services.kpi.handlers import kpis, reviews, sessions
 from services.kpi.handlers.base import Result, Services
 from shared.auth.caller import Caller
-from shared.commands import Command
+from shared.commands import Command, dispatch
 
 Handler = Callable[[Services, Any, Caller], Result]
 
@@ -39,7 +39,7 @@ class KpiHandlers:
 
     def handle(self, command: Command, caller: Caller) -> Result:
         """Run the command's handler as the caller."""
-        return COMMAND_HANDLERS[type(command)](self.services, command, caller)
+        return dispatch(COMMAND_HANDLERS, self.services, command, caller)
 
     def read_plan(self, engagement_id: str, caller: Caller) -> Result:
         """Every KPI of the engagement (kpis.read_plan)."""

@@ -17,7 +17,7 @@ from services.reporting import commands
 from services.reporting.handlers import webhooks
 from services.reporting.handlers.base import Services
 from shared.auth.caller import Caller
-from shared.commands import Command, Result
+from shared.commands import Command, Result, dispatch
 
 Handler = Callable[[Services, Any, Caller], Result]
 
@@ -39,4 +39,4 @@ class WebhookHandlers:
 
     def handle(self, command: Command, caller: Caller) -> Result:
         """Run the command's handler as the caller."""
-        return COMMAND_HANDLERS[type(command)](self.services, command, caller)
+        return dispatch(COMMAND_HANDLERS, self.services, command, caller)

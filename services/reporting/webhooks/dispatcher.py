@@ -28,6 +28,7 @@ from services.reporting.webhooks.deliveries import PENDING, Attempt, DeliverySto
 from services.reporting.webhooks.sender import Sender
 from shared.clock import instant
 from shared.crypto.secret_box import SealedValueError, SecretBox
+from shared.observability.metrics import WEBHOOK_DELIVERIES
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]  # (subscription, engagement)
@@ -196,13 +197,16 @@ class Dispatcher:
         )
         if attempt.succeeded:
             self._store.delivered(delivery, attempt)
+            WEBHOOK_DELIVERIES.labels("delivered").inc()
             self._receiver_back(subscription.subscription_id, now)
             return True
         failures = int(delivery.get("failures", 0)) + 1
         if rules.exhausted(failures, self._schedule):
             self._store.failed(delivery, attempt)
+            WEBHOOK_DELIVERIES.labels("gave_up").inc()
             done = True
         else:
+            WEBHOOK_DELIVERIES.labels("failed").inc()
             entry["due"] = now + rules.retry_delay(failures, self._draw(), self._schedule)
             entry["unreached"] = attempt.status is None  # refused or timed out: no answer
             self._store.retry_later(delivery, attempt, entry["due"])
