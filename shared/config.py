@@ -80,6 +80,11 @@ class ServiceConfig:
         return f"{self.topic_prefix}.{context}.events"
 
     @property
+    def dead_letter_actions_topic(self) -> str:
+        """The audit trail of what operators did with dead letters (replays, drops)."""
+        return f"{self.topic_prefix}.dead-letters.actions"
+
+    @property
     def subject_keys_topic(self) -> str:
         """The compacted topic of subject keys and their erasures (shared/privacy/key_topic.py)."""
         return f"{self.topic_prefix}.subject-keys"

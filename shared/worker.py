@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,13 +19,16 @@ from shared.config import ServiceConfig
 from shared.domain.errors import ConcurrencyConflict
 from shared.logs import configure_logging
 from shared.messaging.consumer_runner import ConsumerRunner, Handler, KafkaDeadLetters
+from shared.messaging.dead_letters import replay_topic
 from shared.messaging.doorbell import DoorbellListener, parse_address
 from shared.messaging.kafka_publisher import KafkaPublisher
-from shared.messaging.outbox_relay import OutboxRelay
+from shared.messaging.lease import COLLECTION as LEASES
+from shared.messaging.lease import Lease
+from shared.messaging.outbox_relay import Fenced, OutboxRelay
 from shared.messaging.rewind import PositionSource
-from shared.messaging.topics import ensure_topics
+from shared.messaging.topics import ensure_topic, ensure_topics
 from shared.observability.health import Health
-from shared.observability.metrics import WORKER_LOOPS_UP
+from shared.observability.metrics import LEASE_HELD, WORKER_LOOPS_UP
 from shared.observability.worker_server import WorkerServer
 from shared.privacy.key_topic import KeyTopic
 from shared.resources import Resources
@@ -89,6 +93,75 @@ def run_loops(
     return 1 if failed.is_set() else 0
 
 
+def leased(
+    resources: Resources, job: str, build: Callable[[Lease], Sequence[Loop]],
+    lease: Lease | None = None,
+) -> Loop:  # fmt: skip
+    """Loops that one worker of the service runs at a time (an outbox relay, the webhook
+    dispatcher with its fan-out): this worker runs them, built by `build` at each take, while
+    it holds the job's lease (shared/messaging/lease.py), and stands by otherwise. A lost lease
+    (renewal failed: the database away, or this worker paused past its expiry) stops them; a
+    clean stop releases it, so another worker takes over at once, a dead one's within the
+    lease's TTL. A loop that crashes crashes the worker, as any loop does."""
+    config = resources.config
+    name = f"lease:{job}"
+    holder = f"{config.process_name or config.service}:{uuid.uuid4().hex[:8]}"
+    lease = lease or Lease(resources.database[LEASES], job, holder)
+    health = resources.health
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            if not lease.acquire():
+                LEASE_HELD.labels(config.service, job).set(0)
+                health.beat(name)  # standing by is as it should be
+                stop.wait(lease.renew_every)
+                continue
+            LEASE_HELD.labels(config.service, job).set(1)
+            health.beat(name)
+            _run_while_held(lease, build(lease), stop, lambda: health.beat(name), health)
+            LEASE_HELD.labels(config.service, job).set(0)
+        lease.release()
+
+    return Loop(name, run)
+
+
+def _run_while_held(lease: Lease, loops: Sequence[Loop], stop: threading.Event,
+                    beat: Callable[[], None], health: Health) -> None:  # fmt: skip
+    """Run the loops until `stop` or the lease is lost; re-raise a loop's crash."""
+    held = threading.Event()
+    crashed: list[BaseException] = []
+
+    def guard(loop: Loop) -> None:
+        try:
+            loop(held)
+        except Fenced:
+            log.warning("fenced off: another worker holds the lease", extra={"job": lease.job})
+            held.set()
+        except Exception as exc:
+            crashed.append(exc)
+            held.set()
+
+    threads = [threading.Thread(target=guard, args=(loop,), name=loop.name) for loop in loops]
+    for thread in threads:
+        thread.start()
+    while not stop.is_set() and not held.is_set():
+        stop.wait(lease.renew_every)
+        if stop.is_set() or held.is_set():
+            break
+        if not lease.acquire():
+            log.warning("lease lost: its loops stop here", extra={"job": lease.job})
+            break
+        beat()
+    held.set()
+    for thread in threads:
+        thread.join()
+    for loop in loops:
+        health.forget(loop.name)
+    if crashed:
+        lease.release()
+        raise crashed[0]
+
+
 def key_topic(resources: Resources) -> KeyTopic:
     """This worker's follower and publisher of the subject-keys topic."""
     config = resources.config
@@ -110,9 +183,12 @@ def key_loop(resources: Resources, keys: KeyTopic | None = None) -> Loop:
     return Loop("subject-keys", lambda stop: keys.run(stop, on_step=step))
 
 
-def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None) -> Loop:
+def relay_loop(
+    resources: Resources, context: str, keys: KeyTopic | None = None, lease: Lease | None = None
+) -> Loop:
     """The outbox relay of a write service, publishing to its context's topic (and, first,
-    the subject keys its events need, when given the worker's KeyTopic)."""
+    the subject keys its events need, when given the worker's KeyTopic); fenced by `lease`
+    when given (it then runs under `leased`)."""
     config = resources.config
     name = f"relay:{context}"
     relay = OutboxRelay(
@@ -122,6 +198,7 @@ def relay_loop(resources: Resources, context: str, keys: KeyTopic | None = None)
         before_batch=keys.send_caught_up if keys is not None else None,
         service=config.service,
         on_pass=lambda: resources.health.beat(name),
+        fence=lease.still_held if lease is not None else None,
     )
     address = parse_address(config.relay_doorbell)
 
@@ -170,12 +247,15 @@ def consumer_loop(
     group: str | None = None,
     extra_topics: Sequence[str] = (),
 ) -> Loop:
-    """A consumer of the contexts' topics (and `extra_topics`, by name) in this service's
-    group (or `group`), feeding `handler`; rewound where `positions` says (on assignment and
-    between batches) when given."""
+    """A consumer of the contexts' topics (and `extra_topics`, by name, and the group's replay
+    topic) in this service's group (or `group`), feeding `handler`; rewound where `positions`
+    says (on assignment and between batches) when given."""
     config = resources.config
-    topics = [*(config.topic(c) for c in contexts), *extra_topics]
     group = group or config.group_id
+    # the group's replayed dead letters too (shared/messaging/dead_letters.py)
+    replays = replay_topic(group)
+    ensure_topic(config, replays)
+    topics = [*(config.topic(c) for c in contexts), *extra_topics, replays]
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers,
         group_id=group,
@@ -241,3 +321,9 @@ def run_worker(service: str, bootstrap: Callable[[ServiceConfig], Worker]) -> No
             server.close()
         worker.resources.close()
     raise SystemExit(code)
+
+
+def leased_relay(resources: Resources, context: str, keys: KeyTopic | None = None) -> Loop:
+    """The outbox relay run by one worker of the service at a time, fenced by its lease."""
+    return leased(resources, f"relay:{context}",
+                  lambda lease: [relay_loop(resources, context, keys, lease)])  # fmt: skip

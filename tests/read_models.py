@@ -7,13 +7,17 @@ from typing import Any
 
 from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
+from shared.projections.writes import REVISION
 
 
 def contents(models: ReadModels, name: str) -> list[Any]:
     """A collection's documents; for rows kept in pages (projections/paged_rows.py), each
     owner's rows in order instead: which page a row is on and how many writes a head took
-    depend on the order events arrived in, which a rebuild changes."""
-    documents = list(models[name].find().sort("_id", 1))
+    depend on the order events arrived in, which a rebuild changes; and without the
+    revision a document's conditional writes count (shared/projections/writes.py), for the
+    same reason."""
+    documents = [{k: v for k, v in d.items() if k != REVISION}
+                 for d in models[name].find().sort("_id", 1)]  # fmt: skip
     heads = [d for d in documents if "pages" in d and "v" in d]
     if not heads:
         return documents

@@ -75,7 +75,7 @@ def _find_pids(marker: str) -> list[int]:
     return [pid for pid in pids if pid_alive(pid, marker)]
 
 
-def _read_pid(path: Path) -> int | None:
+def read_pid(path: Path) -> int | None:
     """Pid stored in a pid file, or None."""
     try:
         return int(path.read_text().strip())
@@ -95,7 +95,7 @@ def marker(profile: Profile, component: Component) -> str:
 def running_pid(profile: Profile, component: Component) -> int | None:
     """Pid of the component's live process (from its pid file, else found by command line)."""
     mark = marker(profile, component)
-    pid = _read_pid(profile.pid_file(component))
+    pid = read_pid(profile.pid_file(component))
     if pid_alive(pid, mark):
         return pid
     found = _find_pids(mark)
@@ -138,7 +138,7 @@ def _stop_pid(pid: int, mark: str, timeout: float = STOP_TIMEOUT) -> bool:
 def stop_component(profile: Profile, component: Component) -> list[int]:
     """Stop every process of the component in this profile; return the pids stopped."""
     mark = marker(profile, component)
-    recorded = _read_pid(profile.pid_file(component))
+    recorded = read_pid(profile.pid_file(component))
     pids = set(_find_pids(mark))
     if recorded is not None and pid_alive(recorded, mark):
         pids.add(recorded)

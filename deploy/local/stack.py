@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from deploy.local import infra
-from deploy.local.processes import pid_alive
+from deploy.local.processes import pid_alive, read_pid
 
 SERVICES = ("assessment", "kpi", "reporting")
 BASE_PORTS = {"dev": 8081, "test": 18081}
@@ -47,6 +47,7 @@ class Process:
     name: str
     argv: tuple[str, ...]
     port: int | None = None
+    env: tuple[tuple[str, str], ...] = ()  # its own settings, over the system's
 
     @property
     def url(self) -> str:
@@ -65,26 +66,36 @@ def processes(profile: infra.Profile, env: Mapping[str, str] | None = None) -> l
             f"services.{service}.app:create_app()",
         )  # fmt: skip
         found.append(Process(f"{service}-api", api, base + offset))
-        found.append(
-            Process(f"{service}-worker", (sys.executable, "-m", f"services.{service}.worker"))
-        )
+        worker = (sys.executable, "-m", f"services.{service}.worker")
+        found.append(Process(f"{service}-worker", worker))
+        if service == "reporting":  # more reporting workers, sharing the partitions
+            for n in range(2, reporting_workers(env) + 1):
+                port = str(extra_metrics_port(base, n))
+                found.append(Process(f"reporting-worker-{n}", worker,
+                                     env=(("ML_REPORTING_METRICS_PORT", port),)))  # fmt: skip
     return found
+
+
+def reporting_workers(env: Mapping[str, str] | None = None) -> int:
+    """How many reporting workers run (ML_REPORTING_WORKERS, 1 to 8; default 1)."""
+    raw = (os.environ if env is None else env).get("ML_REPORTING_WORKERS", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 8:
+        raise infra.InfraError(f"ML_REPORTING_WORKERS must be 1 to 8, not {raw!r}")
+    return int(raw)
+
+
+def extra_metrics_port(base: int, n: int) -> int:
+    """Where the n-th reporting worker (n >= 2) serves /metrics and /readyz."""
+    return base + 30 + n
 
 
 def _pid_file(profile: infra.Profile, name: str) -> Path:
     return profile.state_dir / "pids" / f"{name}.pid"
 
 
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def _running(profile: infra.Profile, process: Process) -> int | None:
     """The process's pid while it runs (a live process with its command line)."""
-    pid = _read_pid(_pid_file(profile, process.name))
+    pid = read_pid(_pid_file(profile, process.name))
     return pid if pid is not None and pid_alive(pid, " ".join(process.argv)) else None
 
 
@@ -94,7 +105,7 @@ def _supervisor_marker(profile: infra.Profile) -> str:
 
 def supervisor_pid(profile: infra.Profile) -> int | None:
     """The profile's supervisor's pid while it runs."""
-    pid = _read_pid(_pid_file(profile, "supervisor"))
+    pid = read_pid(_pid_file(profile, "supervisor"))
     return pid if pid is not None and pid_alive(pid, _supervisor_marker(profile)) else None
 
 
@@ -105,7 +116,7 @@ def start(profile: infra.Profile, env: Mapping[str, str]) -> list[Process]:
     (profile.state_dir / "pids").mkdir(parents=True, exist_ok=True)
     profile.logs_dir.mkdir(parents=True, exist_ok=True)
     if supervisor_pid(profile) is None:
-        listed = [{"name": p.name, "argv": list(p.argv)} for p in started]
+        listed = [{"name": p.name, "argv": list(p.argv), "env": dict(p.env)} for p in started]
         (profile.state_dir / "supervised.json").write_text(json.dumps(listed, indent=2))
         argv = [sys.executable, "-m", "deploy.local.supervisor", str(profile.state_dir.resolve())]
         with open(profile.logs_dir / "supervisor.log", "ab") as log:
@@ -140,10 +151,20 @@ def _answers(url: str) -> bool:
         return False
 
 
+def started_processes(profile: infra.Profile) -> list[Process]:
+    """The processes the supervisor was given (supervised.json), else the profile's six."""
+    try:
+        listed = json.loads((profile.state_dir / "supervised.json").read_text())
+        return [Process(p["name"], tuple(p["argv"]), None, tuple((p.get("env") or {}).items()))
+                for p in listed]  # fmt: skip
+    except (OSError, ValueError, KeyError):
+        return processes(profile)
+
+
 def kill(profile: infra.Profile, name: str, timeout: float = 10.0) -> None:
     """SIGKILL one process (its whole group), as a crash would, and wait until it is gone;
     the supervisor brings it back (`start` waits for that)."""
-    process = next(p for p in processes(profile) if p.name == name)
+    process = next(p for p in started_processes(profile) if p.name == name)
     pid = _running(profile, process)
     if pid is None:
         return
@@ -156,7 +177,7 @@ def kill(profile: infra.Profile, name: str, timeout: float = 10.0) -> None:
 def stop(profile: infra.Profile, timeout: float = STOP_TIMEOUT) -> list[str]:
     """Stop the supervisor, which stops every process; then SIGTERM (and SIGKILL) whatever
     still runs (processes of a supervisor that died)."""
-    running = {p: pid for p in processes(profile) if (pid := _running(profile, p))}
+    running = {p: pid for p in started_processes(profile) if (pid := _running(profile, p))}
     supervisor = supervisor_pid(profile)
     if supervisor is not None:
         os.kill(supervisor, signal.SIGTERM)
@@ -196,7 +217,7 @@ def status_lines(profile: infra.Profile) -> list[str]:
     seen = supervised(profile)
     supervisor = supervisor_pid(profile)
     lines = [f"{'supervisor':<20} {'running pid ' + str(supervisor) if supervisor else 'stopped'}"]
-    for process in processes(profile):
+    for process in started_processes(profile):
         pid = _running(profile, process)
         line = f"{process.name:<20} {'running pid ' + str(pid) if pid else 'stopped':<18}"
         state = seen.get(process.name) or {}
@@ -243,8 +264,8 @@ def _print_welcome(started: list[Process], profile: infra.Profile) -> None:
         if process.port:
             print(f"  {process.name:<16} {process.url}/metrics")
         else:
-            service = process.name.removesuffix("-worker")
-            port = metrics_port(base, service)
+            port = int(dict(process.env).get("ML_REPORTING_METRICS_PORT", 0)) or metrics_port(
+                base, process.name.split("-")[0])  # fmt: skip
             print(f"  {process.name:<16} http://127.0.0.1:{port}/metrics   (and /readyz)")
     print("\nA development token (HS256, local secret):")
     print("  TOKEN=$(make -s token SUB=coach-1 TENANT=acme ROLES=coach NAME='Casey Coach')")

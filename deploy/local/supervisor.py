@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from deploy.local.processes import pid_alive, read_pid
+
 CHECK_SECONDS = 0.2
 STOP_SECONDS = 20.0
 FIRST_DELAY, MAX_DELAY = 0.5, 30.0
@@ -61,6 +63,7 @@ class Supervised:
 
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # its own settings, over the system's
     pid: int | None = None
     started_at: str = ""
     restarts: int = 0
@@ -88,7 +91,8 @@ class Supervisor:
         self.state_dir, self.cwd = state_dir, cwd
         self.logs, self.pids = state_dir / "logs", state_dir / "pids"
         listed = json.loads((state_dir / "supervised.json").read_text())
-        self.processes = [Supervised(p["name"], list(p["argv"])) for p in listed]
+        self.processes = [Supervised(p["name"], list(p["argv"]), dict(p.get("env") or {}))
+                          for p in listed]  # fmt: skip
         self.stopping = threading.Event()
 
     def run(self) -> int:
@@ -107,8 +111,8 @@ class Supervisor:
         return 0
 
     def _adopt(self, process: Supervised) -> None:
-        pid = _read_pid(self.pids / f"{process.name}.pid")
-        if pid is not None and _alive(pid, process.marker):
+        pid = read_pid(self.pids / f"{process.name}.pid")
+        if pid is not None and pid_alive(pid, process.marker):
             process.pid, process._started = pid, time.monotonic()
             process.started_at = now_text()
             say(f"adopted {process.name} (pid {pid}), already running")
@@ -125,7 +129,7 @@ class Supervisor:
             returncode = process._child.poll()
             if returncode is None:
                 return False
-        elif _alive(process.pid, process.marker):
+        elif pid_alive(process.pid, process.marker):
             return False
         else:
             returncode = None
@@ -144,9 +148,9 @@ class Supervisor:
 
     def _start(self, process: Supervised) -> None:
         with open(self.logs / f"{process.name}.log", "ab") as log:
+            env = os.environ | process.env | {"ML_PROCESS_NAME": process.name}
             child = subprocess.Popen(
-                process.argv, cwd=self.cwd, env=os.environ | {"ML_PROCESS_NAME": process.name},
-                stdout=log,
+                process.argv, cwd=self.cwd, env=env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         process.pid, process._child = child.pid, child
@@ -173,7 +177,7 @@ class Supervisor:
     def _still_running(self, process: Supervised) -> bool:
         if process._child is not None:
             return process._child.poll() is None
-        return process.pid is not None and _alive(process.pid, process.marker)
+        return process.pid is not None and pid_alive(process.pid, process.marker)
 
     def _save(self) -> None:
         state = {"pid": os.getpid(), "updated_at": now_text(),
@@ -182,19 +186,6 @@ class Supervisor:
         temporary = target.with_suffix(".tmp")
         temporary.write_text(json.dumps(state, indent=2))
         temporary.replace(target)
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int, marker: str) -> bool:
-    from deploy.local.processes import pid_alive
-
-    return pid_alive(pid, marker)
 
 
 def _signal_group(pid: int | None, signum: int) -> None:

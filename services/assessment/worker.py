@@ -30,7 +30,7 @@ from shared.worker import (
     housekeeping_loop,
     key_loop,
     key_topic,
-    relay_loop,
+    leased_relay,
     run_worker,
 )
 
@@ -87,7 +87,7 @@ def bootstrap(
     due = MongoRetentionDue.of(resources.database)
     keys = key_topic(resources)
     loops = [
-        relay_loop(resources, "assessment", keys),
+        leased_relay(resources, "assessment", keys),
         consumer_loop(resources, ["assessment"], schedule.handle),
         consumer_loop(resources, ["assessment"], due.handle, group=f"{config.group_id}.retention"),
         schedule_loop(services, schedule, due, config.schedule_seconds),

@@ -29,7 +29,7 @@ from shared.worker import (
     housekeeping_loop,
     key_loop,
     key_topic,
-    relay_loop,
+    leased_relay,
     run_worker,
 )
 
@@ -64,7 +64,7 @@ def bootstrap(
     services = Services.configured(resources, config, clock)
     keys = key_topic(resources)
     loops = [
-        relay_loop(resources, "kpi", keys),
+        leased_relay(resources, "kpi", keys),
         consumer_loop(resources, ["assessment"], assessment_handler(services)),
         housekeeping_loop(resources),
         key_loop(resources, keys),

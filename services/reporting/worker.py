@@ -2,6 +2,11 @@
 webhook delivery, and the subject keys' loop, which keeps the keys the queries open personal
 values with); `bootstrap(config)` is its composition root.
 
+Several run side by side (ML_REPORTING_WORKERS in the local stack): the projections share
+the topics' partitions in one consumer group; webhook delivery (the subscriptions' relay,
+the fan-out and the dispatcher) runs in the one holding the `webhooks` lease, and moves to
+another within seconds when it dies.
+
 It writes to the active generation of read models. The consumer runner rewinds it after a
 rebuild switches generations (`shared/messaging/rewind.py`): the live projector is its
 position source, the generation its epoch and the rebuild's end offsets the epoch's start,
@@ -31,10 +36,19 @@ from shared.auth.tokens import Principal
 from shared.clock import SYSTEM_CLOCK
 from shared.config import ServiceConfig
 from shared.crypto.secret_box import SecretBox
+from shared.messaging.lease import Lease
 from shared.messaging.rewind import Epoch
 from shared.messaging.topics import CONTEXTS
 from shared.privacy.key_arrival import KeyArrival
-from shared.worker import Loop, Worker, consumer_loop, key_loop, relay_loop, run_worker
+from shared.worker import (
+    Loop,
+    Worker,
+    consumer_loop,
+    key_loop,
+    leased,
+    relay_loop,
+    run_worker,
+)
 
 
 class LiveProjector:
@@ -76,13 +90,19 @@ def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) 
     resources = resources or WebhookResources(config)
     live = LiveProjector(resources.database, KeyArrival(resources.subject_keys))
     projections = consumer_loop(resources, CONTEXTS, live, positions=live)
-    dispatcher = webhook_dispatcher(config, resources)
-    fan_out = FanOut(resources.webhook_directory, resources.deliveries, dispatcher,
-                     resources.subscription)  # fmt: skip
-    deliveries = consumer_loop(resources, CONTEXTS, fan_out, group=f"{config.group_id}.webhooks")
-    relay = relay_loop(resources, "webhooks")
-    loops = [projections, relay, deliveries, Loop("webhook-dispatcher", dispatcher.run),
-             key_loop(resources)]  # fmt: skip
+
+    def webhook_loops(lease: Lease) -> list[Loop]:
+        """Delivery, in the one worker holding the webhooks lease (built at each take: the
+        dispatcher starts from the store's pending deliveries)."""
+        dispatcher = webhook_dispatcher(config, resources)
+        fan_out = FanOut(resources.webhook_directory, resources.deliveries, dispatcher,
+                         resources.subscription)  # fmt: skip
+        group = f"{config.group_id}.webhooks"
+        return [relay_loop(resources, "webhooks", lease=lease),
+                consumer_loop(resources, CONTEXTS, fan_out, group=group),
+                Loop("webhook-dispatcher", dispatcher.run)]  # fmt: skip
+
+    loops = [projections, leased(resources, "webhooks", webhook_loops), key_loop(resources)]
     return Worker(loops, resources)
 
 

@@ -25,6 +25,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from shared.messaging.dead_letters import REPLAY_OF, dead_letter_topic_of
 from shared.messaging.kafka_publisher import decode
 from shared.messaging.rewind import PositionSource, Rewind
 from shared.observability.health import Health
@@ -70,13 +71,20 @@ class KafkaDeadLetters:
             ("dlt.time", datetime.now(UTC).isoformat().encode()),
         ]
         future = self._producer.send(
-            f"{record.topic}.dlt", key=record.key, value=record.value, headers=headers
+            parked_on(record), key=record.key, value=record.value, headers=headers
         )
         future.get(timeout=30)
 
     def close(self) -> None:
         """Flush and close the producer."""
         self._producer.close()
+
+
+def parked_on(record: Any) -> str:
+    """The dead-letter topic of a record: its topic's, or for a replayed dead letter (read from
+    its group's replay topic) the topic it was parked on first."""
+    replayed = next((v for k, v in record.headers or () if k == REPLAY_OF), None)
+    return dead_letter_topic_of(replayed.decode()) if replayed else f"{record.topic}.dlt"
 
 
 class ConsumerRunner:

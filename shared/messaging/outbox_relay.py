@@ -34,6 +34,10 @@ class Publisher(Protocol):
     def publish(self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]]) -> None: ...
 
 
+class Fenced(Exception):
+    """The relay's lease was taken over: it must stop publishing."""
+
+
 class OutboxRelay:
     """Moves one event store's commits onto its context's topic, in stream order."""
 
@@ -46,6 +50,7 @@ class OutboxRelay:
         before_batch: Callable[[], Callable[[], object]] | None = None,
         service: str = "",
         on_pass: Callable[[], None] | None = None,
+        fence: Callable[[], bool] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -56,6 +61,8 @@ class OutboxRelay:
         self._before_batch = before_batch
         self._service = service or topic  # the metrics' service label
         self._on_pass = on_pass  # e.g. the worker's health: the relay is making progress
+        # e.g. its lease still held (shared/messaging/lease.py), checked before publishing
+        self._fence = fence
 
     def run_once(self) -> int:
         """Publish one batch of commits and mark it; returns how many events went out."""
@@ -63,6 +70,8 @@ class OutboxRelay:
         if not commits:
             self._observe_backlog()
             return 0
+        if self._fence is not None and not self._fence():
+            raise Fenced(f"the relay of {self._topic} lost its lease: another relay publishes")
         settle = self._before_batch() if self._before_batch is not None else None
         messages = [(c.subject, event) for c in commits for event in c.events]
         began = time.perf_counter()
@@ -98,6 +107,8 @@ class OutboxRelay:
                 backoff = poll_seconds
                 if self._on_pass is not None:
                     self._on_pass()
+            except Fenced:
+                raise
             except Exception:
                 log.exception("outbox relay failed; retrying", extra={"topic": self._topic})
                 sent, backoff = 0, min(backoff * 2 or 0.1, 5.0)

@@ -31,7 +31,7 @@ def ensure_topics(config: ServiceConfig, admin: KafkaAdminClient | None = None) 
     admin = admin or KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers)
     try:
         compacted = (config.subject_keys_topic, config.subject_index_topic)
-        wanted = [*all_topics(config), *compacted]
+        wanted = [*all_topics(config), *compacted, config.dead_letter_actions_topic]
         missing = sorted(set(wanted) - set(admin.list_topics()))
         spec = {
             "num_partitions": config.topic_partitions,
@@ -39,15 +39,37 @@ def ensure_topics(config: ServiceConfig, admin: KafkaAdminClient | None = None) 
         }
         for topic in missing:
             configs = COMPACTED if topic in compacted else RETAINED_FOREVER
-            try:
-                admin.create_topics({topic: spec | {"configs": configs}}, wait_for_metadata=True)
-                log.info("topic created", extra={"topic": topic})
-            except TopicAlreadyExistsError:
-                pass  # another worker created it first
+            # the audit trail of dead-letter actions is read in order: one partition
+            partitions = 1 if topic == config.dead_letter_actions_topic else None
+            _create(admin, topic, spec, configs, partitions)
         return missing
     finally:
         if own:
             admin.close()
+
+
+def ensure_topic(config: ServiceConfig, topic: str) -> bool:
+    """Create one topic (retained forever) unless it exists; whether it was created."""
+    admin = KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers)
+    try:
+        if topic in admin.list_topics():
+            return False
+        spec = {"num_partitions": config.topic_partitions,
+                "replication_factor": 1 if _single_broker(admin) else 3}  # fmt: skip
+        return _create(admin, topic, spec, RETAINED_FOREVER)
+    finally:
+        admin.close()
+
+
+def _create(admin: KafkaAdminClient, topic: str, spec: dict[str, int], configs: dict[str, str],
+            partitions: int | None = None) -> bool:  # fmt: skip
+    spec = spec | ({"num_partitions": partitions} if partitions else {})
+    try:
+        admin.create_topics({topic: spec | {"configs": configs}}, wait_for_metadata=True)
+        log.info("topic created", extra={"topic": topic})
+        return True
+    except TopicAlreadyExistsError:
+        return False  # another worker created it first
 
 
 def _single_broker(admin: KafkaAdminClient) -> bool:

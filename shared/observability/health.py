@@ -55,6 +55,11 @@ class Health:
         with self._lock:
             self._loops.setdefault(loop, _Loop()).stopped = reason
 
+    def forget(self, loop: str) -> None:
+        """The loop is no longer this worker's to run (another worker took over its lease)."""
+        with self._lock:
+            self._loops.pop(loop, None)
+
     def report(self) -> tuple[bool, dict[str, str]]:
         """Whether every loop is ready, and each loop's state ("ok" or what is wrong)."""
         now = self._monotonic()

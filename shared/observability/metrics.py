@@ -97,6 +97,11 @@ REBUILD_REMAINING = Gauge(
     "mastery_rebuild_remaining_messages",
     "Messages a running rebuild still has to read up to the end offsets it started from.",
 )
+LEASE_HELD = Gauge(
+    "mastery_lease_held",
+    "1 while this worker holds a job's lease and runs its loops (one worker per job), else 0.",
+    ["service", "job"],
+)
 WORKER_LOOPS_UP = Gauge(
     "mastery_worker_loop_up",
     "1 while a worker loop (relay, consumer, key loop, ...) runs, 0 once it stopped.",

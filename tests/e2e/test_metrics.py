@@ -31,6 +31,13 @@ def total(url: str, name: str, **labels: str) -> float:
     return found
 
 
+def values(url: str, name: str) -> dict[str, float]:
+    """A per-loop metric's values by loop."""
+    text = requests.get(f"{url}/metrics", timeout=10).text
+    return {s.labels["loop"]: s.value for f in text_string_to_metric_families(text)
+            for s in f.samples if s.name == name}  # fmt: skip
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_an_api_counts_the_requests_of_all_its_gunicorn_workers(system, service):
     url = system.urls[service]
@@ -58,7 +65,8 @@ def test_every_worker_serves_metrics_and_is_ready(system, service):
     assert checks and set(checks.values()) == {"ok"}
     assert any(name.startswith("consumer:") for name in checks)
     assert total(url, "mastery_consumer_last_poll_timestamp_seconds") > 0
-    assert total(url, "mastery_worker_loop_up") == len(checks)
+    up = values(url, "mastery_worker_loop_up")  # the worker's own loops (not a lease's)
+    assert up and set(up.values()) == {1.0} and set(up) <= set(checks)
     missing = requests.get(f"{url}/nothing", timeout=5)
     assert missing.status_code == 404 and missing.json()["status"] == 404
 

@@ -202,3 +202,19 @@ class MemoryDatabase:
 
     def list_collection_names(self) -> list[str]:
         return sorted(self.collections)
+
+
+class Interleaved(MemoryCollection):
+    """Runs `after_read` (once) right after a find_one: what the reader got is then stale,
+    as when another writer slips in between a read and the write it decides."""
+
+    after_read: Any = None
+
+    def find_one(
+        self, filter: dict[str, Any], projection: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        found = super().find_one(filter, projection)
+        hook, self.after_read = self.after_read, None
+        if hook is not None:
+            hook()
+        return found

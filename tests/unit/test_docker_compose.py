@@ -29,3 +29,11 @@ def test_infrastructure_is_mongodb_7_replica_set_and_kafka_4_1_1_kraft():
     assert services["kafka"]["image"] == "apache/kafka:4.1.1"
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "healthcheck" in services["kafka"] and "healthcheck" in services["mongo"]
+
+
+def test_the_reporting_worker_scales_out_and_every_worker_is_health_checked():
+    services = COMPOSE["services"]
+    assert services["reporting-worker"]["deploy"]["replicas"] == "${REPORTING_WORKERS:-1}"
+    for name in SERVICES:
+        assert "9100/readyz" in " ".join(services[f"{name}-worker"]["healthcheck"]["test"])
+    assert COMPOSE["x-env"]["ML_METRICS_PORT"] == "9100"

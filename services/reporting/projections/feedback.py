@@ -10,6 +10,7 @@ from services.reporting.domain.feedback_views import ROUND_EVENTS, apply_round_e
 from services.reporting.projections.packed import PackedCollection
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
+from shared.projections.writes import replace_read
 
 # A round's nested fields, stored packed (projections/packed.py): nothing filters inside
 # them, and a closed round's results are the bulk of the document.
@@ -38,12 +39,12 @@ class FeedbackProjection:
         if name in ROUND_EVENTS:
             current = self._rounds.find_one({"_id": data["round_id"]})
             updated = apply_round_event(current, envelope)
-            if updated is not current:
-                self._rounds.replace_one({"_id": updated["_id"]}, updated, upsert=True)
+            if updated is not current:  # a stale read (another worker wrote) loses here
+                replace_read(self._rounds, current, updated)
         elif name == "DevelopmentAreasSelected":
             version = envelope["streamversion"]
             document = {"_id": data["engagement_id"], "tenant": envelope["tenant"],
                         "areas": data["areas"], "version": version}  # fmt: skip
             current = self._areas.find_one({"_id": data["engagement_id"]})
             if current is None or current["version"] < version:
-                self._areas.replace_one({"_id": data["engagement_id"]}, document, upsert=True)
+                replace_read(self._areas, current, document)

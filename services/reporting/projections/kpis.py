@@ -14,7 +14,7 @@ from services.reporting.projections.packed import PackedCollection
 from services.reporting.projections.paged_rows import PagedRows
 from services.reporting.projections.read_models import ReadModels
 from shared.events.envelope import event_name
-from shared.projections.writes import insert_once
+from shared.projections.writes import insert_once, replace_read
 
 MEASUREMENTS = "measurements"  # a KPI's measurements (domain/kpi_views.py)
 # A KPI document's nested fields, stored packed: nothing filters inside them, and FerretDB
@@ -73,7 +73,7 @@ class KpiProjection:
                                       previous.get("last_recorded", ""))  # fmt: skip
         if row is not None:
             self._version_in(updated, previous, row)
-        self._current.replace_one({"_id": updated["_id"]}, updated, upsert=True)  # last
+        replace_read(self._current, current, updated)  # last; a stale read loses here
 
     def _version_in(self, kpi: dict[str, Any], previous: dict[str, Any], row: dict) -> None:
         """Store the change's row in the history and its rows in their pages (once), count them
@@ -95,13 +95,14 @@ class KpiProjection:
 
     def _store_page(self, kpi_id: str, page: int, rows: list, change: dict[str, Any]) -> None:
         _id = version_pages.page_id(kpi_id, page)
-        document: dict[str, Any] | None = self._pages.find_one({"_id": _id})
+        read: dict[str, Any] | None = self._pages.find_one({"_id": _id})
+        document = read
         for row in rows:
             document = version_pages.with_row(document, row, _id=_id, tenant=change["tenant"],
                                               engagement_id=change["engagement_id"],
                                               kpi_id=kpi_id, page=page)  # fmt: skip
-        if document is not None:
-            self._pages.replace_one({"_id": _id}, document, upsert=True)
+        if document is not None and document is not read:
+            replace_read(self._pages, read, document)
 
     def _stored_rows(self, kpi: dict[str, Any]) -> list[dict[str, Any]]:
         """The KPI's rows counted in its directory (a crashed attempt's extra rows left out)."""

@@ -12,6 +12,7 @@ from services.reporting.projections.indexes import members, rounds_of
 from services.reporting.projections.read_models import ReadModels
 from services.reporting.queries.access import shown_rounds, visible_engagement
 from shared.auth.tokens import Principal
+from shared.projections.writes import REVISION
 
 
 def engagement_rounds(read: ReadModels, engagement: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -33,7 +34,7 @@ def engagement_feedback(read: ReadModels, caller: Principal, engagement_id: str)
     return {
         "engagement_id": engagement_id,
         "rounds": [{"round_id": r["_id"],
-                    **{k: v for k, v in r.items() if k not in ("_id", "tenant")}}
+                    **{k: v for k, v in r.items() if k not in ("_id", "tenant", REVISION)}}
                    for r in rounds],
         "competencies": trends,
         "development_areas": behaviour_shift(development_areas(read, engagement), trends, rounds),

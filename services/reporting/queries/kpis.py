@@ -18,8 +18,10 @@ from services.reporting.queries.access import (
 )
 from shared.auth.tokens import Principal
 from shared.domain.errors import NotFound
+from shared.projections.writes import REVISION
 
-INTERNAL = ("_id", "tenant", version_pages.DIRECTORY, "last_effective", "last_recorded")
+INTERNAL = ("_id", "tenant", version_pages.DIRECTORY, "last_effective", "last_recorded",
+            REVISION)  # fmt: skip
 
 
 def kpi_view(doc: dict[str, Any]) -> dict[str, Any]:
