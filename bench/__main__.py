@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import as_of, command, peer, propagation, rebuild, scale, webhooks
+from bench import as_of, command, peer, propagation, rebuild, scale, scale_out, webhooks
 from bench.common import bench, say
 
 
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                  streams=peer.QUICK_STREAMS if args.quick else peer.STREAMS)  # fmt: skip
         scale.run(running, scale.QUICK_LEVELS if args.quick else scale.LEVELS,
                   rounds=20 if args.quick else 100)  # fmt: skip
+        scale_out.run(running, commands=scale_out.QUICK_COMMANDS if args.quick
+                      else scale_out.COMMANDS)  # fmt: skip
     say(f"all benchmarks done in {(time.monotonic() - began) / 60:.1f} min")
     return 0
 

@@ -84,7 +84,11 @@ def parked_on(record: Any) -> str:
     """The dead-letter topic of a record: its topic's, or for a replayed dead letter (read from
     its group's replay topic) the topic it was parked on first."""
     replayed = next((v for k, v in record.headers or () if k == REPLAY_OF), None)
-    return dead_letter_topic_of(replayed.decode()) if replayed else f"{record.topic}.dlt"
+    try:
+        first = dead_letter_topic_of(replayed.decode()) if replayed else ""
+    except (UnicodeDecodeError, ValueError):  # not an id this CLI wrote
+        first = ""
+    return first if first.endswith(".dlt") else f"{record.topic}.dlt"
 
 
 class ConsumerRunner:

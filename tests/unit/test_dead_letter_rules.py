@@ -41,6 +41,9 @@ def test_a_replayed_message_that_fails_again_goes_back_to_its_first_dead_letter_
     fresh = SimpleNamespace(topic="mastery.kpi.events", headers=[("content-type", b"x")])
     replayed = SimpleNamespace(topic="mastery.reporting.replay",
                                headers=[("replay.of", b"mastery.kpi.events.dlt/2/7")])  # fmt: skip
+    forged = SimpleNamespace(topic="mastery.reporting.replay",
+                             headers=[("replay.of", b"elsewhere")])  # fmt: skip
+    assert parked_on(forged) == "mastery.reporting.replay.dlt"
     assert parked_on(fresh) == "mastery.kpi.events.dlt"
     assert parked_on(replayed) == "mastery.kpi.events.dlt"
     assert dead_letter_topic_of("a.b.dlt/0/12") == "a.b.dlt"
