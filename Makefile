@@ -39,7 +39,7 @@ run: $(STAMP)  ## start Kafka, the Mongo-wire server, three APIs and three worke
 stop:  ## stop everything `make run` started (data is kept)
 	$(PY) deploy/local/stack.py down --profile dev
 
-status:  ## what is running
+status:  ## what is running, with each process's restarts and last exit
 	$(PY) deploy/local/stack.py status --profile dev
 
 demo: $(STAMP)  ## seed a six-month engagement into the running system (make run first)
