@@ -246,10 +246,14 @@ def consumer_loop(
     positions: PositionSource | None = None,
     group: str | None = None,
     extra_topics: Sequence[str] = (),
+    static: bool = True,
 ) -> Loop:
     """A consumer of the contexts' topics (and `extra_topics`, by name, and the group's replay
     topic) in this service's group (or `group`), feeding `handler`; rewound where `positions`
-    says (on assignment and between batches) when given."""
+    says (on assignment and between batches) when given. As a static member (`static`, with
+    a process name) a restarted worker gets its partitions back at once; a consumer run under a
+    lease is not one, so that its clean stop leaves the group at once and the next holder's
+    consumer gets the partitions without waiting out the session timeout."""
     config = resources.config
     group = group or config.group_id
     # the group's replayed dead letters too (shared/messaging/dead_letters.py)
@@ -262,7 +266,9 @@ def consumer_loop(
         client_id=group,
         # a restarted member with the same instance id keeps its partitions (no rebalance);
         # one that does not come back loses them after the session timeout
-        group_instance_id=f"{group}.{config.process_name}" if config.process_name else None,
+        group_instance_id=f"{group}.{config.process_name}"
+        if static and config.process_name
+        else None,
         session_timeout_ms=SESSION_TIMEOUT_MS,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

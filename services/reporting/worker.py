@@ -99,7 +99,7 @@ def bootstrap(config: ServiceConfig, resources: WebhookResources | None = None) 
                          resources.subscription)  # fmt: skip
         group = f"{config.group_id}.webhooks"
         return [relay_loop(resources, "webhooks", lease=lease),
-                consumer_loop(resources, CONTEXTS, fan_out, group=group),
+                consumer_loop(resources, CONTEXTS, fan_out, group=group, static=False),
                 Loop("webhook-dispatcher", dispatcher.run)]  # fmt: skip
 
     loops = [projections, leased(resources, "webhooks", webhook_loops), key_loop(resources)]
