@@ -55,6 +55,8 @@ class ServiceConfig:
     # port 0: not served
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
+    # When set, an API's GET /metrics answers only `Authorization: Bearer <metrics_token>`
+    metrics_token: str = ""
     # The name its supervisor gives the process (deploy/local/supervisor.py sets it): a worker
     # with one joins its consumer groups as a static member (group.instance.id), so when it
     # is restarted it gets its partitions back at once instead of after the session timeout

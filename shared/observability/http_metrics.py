@@ -4,6 +4,7 @@ of every worker process (prometheus_client's multiprocess mode, deploy/gunicorn.
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import time
@@ -16,6 +17,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from werkzeug.exceptions import Unauthorized
 
 from shared.commands import running_command
 from shared.observability.metrics import COMMANDS, HTTP_DURATION, HTTP_REQUESTS
@@ -24,8 +26,9 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")  # <string:engagement_id> -> <engagement_id>
 
 
-def install(app: Flask, service: str) -> None:
-    """Count and time every request of `app`, and serve GET /metrics."""
+def install(app: Flask, service: str, token: str = "") -> None:
+    """Count and time every request of `app`, and serve GET /metrics (to a bearer of `token`
+    only, when one is set: the figures are every tenant's together)."""
 
     def started() -> None:
         g.metrics_started = time.perf_counter()
@@ -45,7 +48,14 @@ def install(app: Flask, service: str) -> None:
 
     app.before_request(started)
     app.after_request(finished)
-    app.add_url_rule("/metrics", "metrics", exposition, methods=["GET"])
+
+    def metrics() -> Response:
+        given = request.headers.get("Authorization", "")
+        if token and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized("GET /metrics needs the metrics token (ML_METRICS_TOKEN).")
+        return exposition()
+
+    app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])
 
 
 def route_of(rule: str | None) -> str:

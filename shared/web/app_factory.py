@@ -69,7 +69,7 @@ def create_service_app(
     app.register_blueprint(docs.docs_blueprint())
     app.register_blueprint(docs.asyncapi_blueprint(config))
     problems.register(app)  # after Api(), which registers its own HTTP error handler
-    http_metrics.install(app, config.service)  # first: it times everything after it
+    http_metrics.install(app, config.service, config.metrics_token)  # first: it times the rest
     app.before_request(_start_request)
     app.before_request(input_limits.check_request)  # before the first write (a key's claim)
     idempotency.Idempotency(resources).install(app)

@@ -5,6 +5,7 @@ id, tenant or name in any label."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -88,3 +89,21 @@ def test_route_labels_drop_the_converters():
         "/engagements/<engagement_id>/kpis/<kpi_id>"
     )
     assert route_of(None) == "unmatched"
+
+
+def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(store):
+    from services.assessment.app import create_app
+    from shared.resources import Resources
+    from tests.unit.api_helpers import CONFIG
+
+    config = replace(CONFIG, metrics_token="s3cret-scrape")
+    client = create_app(config, Resources(config, event_store=store)).test_client()
+    refused = client.get("/metrics")
+    assert refused.status_code == 401 and refused.is_json
+    assert refused.get_json()["status"] == 401 and "mastery_" not in refused.get_data(as_text=True)
+    assert client.get("/metrics", headers=bearer()).status_code == 401  # a user's token: no
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+    assert allowed.status_code == 200 and "mastery_http_requests_total" in allowed.get_data(
+        as_text=True
+    )
