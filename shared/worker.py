@@ -93,10 +93,7 @@ def run_loops(
     return 1 if failed.is_set() else 0
 
 
-def leased(
-    resources: Resources, job: str, build: Callable[[Lease], Sequence[Loop]],
-    lease: Lease | None = None,
-) -> Loop:  # fmt: skip
+def leased(resources: Resources, job: str, build: Callable[[Lease], Sequence[Loop]]) -> Loop:
     """Loops that one worker of the service runs at a time (an outbox relay, the webhook
     dispatcher with its fan-out): this worker runs them, built by `build` at each take, while
     it holds the job's lease (shared/messaging/lease.py), and stands by otherwise. A lost lease
@@ -106,7 +103,7 @@ def leased(
     config = resources.config
     name = f"lease:{job}"
     holder = f"{config.process_name or config.service}:{uuid.uuid4().hex[:8]}"
-    lease = lease or Lease(resources.database[LEASES], job, holder)
+    lease = Lease(resources.database[LEASES], job, holder)
     health = resources.health
 
     def run(stop: threading.Event) -> None:

@@ -136,9 +136,6 @@ class DeadLetterTopics:
                                           state_of(done), done))  # fmt: skip
         return letters
 
-    def find(self, letter_id: str) -> DeadLetter | None:
-        return next((d for d in self.all() if d.id == letter_id), None)
-
     def actions(self) -> list[dict[str, Any]]:
         """The audit trail of every replay and drop, oldest first."""
         return [json.loads(r.value) for r in _read(self._servers, self._actions_topic) if r.value]
